@@ -1,0 +1,46 @@
+// Package filelock is the project's cross-process lock: gdn runs many plugin
+// processes at once, and whatever they share on disk (a state file, a port
+// pool, a layer being imported) is guarded by an exclusive lock on a file.
+//
+// The lock file is created on first use and never deleted: deleting it would
+// let two processes lock two different files of the same name. The operating
+// system releases the lock when the process exits, so a crash never leaves a
+// stale lock behind.
+package filelock
+
+import (
+	"fmt"
+	"os"
+)
+
+// Lock is a held lock; Unlock releases it.
+type Lock struct {
+	f *os.File
+}
+
+// Acquire blocks until this process holds the exclusive lock on path,
+// creating the file if needed. Separate Acquire calls exclude each other even
+// within one process.
+func Acquire(path string) (*Lock, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("opening lock file %s: %w", path, err)
+	}
+	if err := lock(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("locking %s: %w", path, err)
+	}
+	return &Lock{f: f}, nil
+}
+
+// Unlock releases the lock.
+func (l *Lock) Unlock() error {
+	err := unlock(l.f)
+	if cerr := l.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("unlocking %s: %w", l.f.Name(), err)
+	}
+	return nil
+}

@@ -1,0 +1,82 @@
+package filelock_test
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"github.com/garden-windows/garden-windows-release/internal/filelock"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+)
+
+const holderEnv = "FILELOCK_TEST_HOLDER"
+
+// holdLock takes the lock, says so, and then hangs until it is killed: the
+// test checks that the operating system releases the lock of a dead process.
+func holdLock(path string) int {
+	if _, err := filelock.Acquire(path); err != nil {
+		fmt.Println("error:", err)
+		return 1
+	}
+	fmt.Println("locked")
+	select {}
+}
+
+var _ = Describe("filelock", func() {
+	var path string
+
+	BeforeEach(func() {
+		path = filepath.Join(GinkgoT().TempDir(), "state.lock")
+	})
+
+	acquireInBackground := func() chan *filelock.Lock {
+		got := make(chan *filelock.Lock, 1)
+		go func() {
+			defer GinkgoRecover()
+			l, err := filelock.Acquire(path)
+			Expect(err).NotTo(HaveOccurred())
+			got <- l
+		}()
+		return got
+	}
+
+	It("excludes a second holder in the same process until the first unlocks", func() {
+		first, err := filelock.Acquire(path)
+		Expect(err).NotTo(HaveOccurred())
+
+		second := acquireInBackground()
+		Consistently(second, 200*time.Millisecond).ShouldNot(Receive())
+		Expect(first.Unlock()).To(Succeed())
+
+		var l *filelock.Lock
+		Eventually(second, 5*time.Second).Should(Receive(&l))
+		Expect(l.Unlock()).To(Succeed())
+	})
+
+	It("excludes another process, and is released when that process dies", func() {
+		cmd := exec.Command(os.Args[0])
+		cmd.Env = append(os.Environ(), holderEnv+"="+path)
+		stdout, err := cmd.StdoutPipe()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(cmd.Start()).To(Succeed())
+		DeferCleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		Expect(bufio.NewReader(stdout).ReadString('\n')).To(Equal("locked\n"))
+
+		ours := acquireInBackground()
+		Consistently(ours, 300*time.Millisecond).ShouldNot(Receive())
+
+		Expect(cmd.Process.Kill()).To(Succeed())
+		var l *filelock.Lock
+		Eventually(ours, 10*time.Second).Should(Receive(&l))
+		Expect(l.Unlock()).To(Succeed())
+	})
+
+	It("says which file it could not open", func() {
+		_, err := filelock.Acquire(filepath.Join(path, "no", "such", "dir"))
+		Expect(err).To(MatchError(ContainSubstring("opening lock file")))
+	})
+})

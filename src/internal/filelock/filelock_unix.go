@@ -1,0 +1,23 @@
+//go:build !windows
+
+package filelock
+
+import (
+	"os"
+	"syscall"
+)
+
+// flock locks belong to the open file description, so two Acquire calls in
+// one process (two descriptions) exclude each other like two processes do.
+func lock(f *os.File) error {
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+		if err != syscall.EINTR {
+			return err
+		}
+	}
+}
+
+func unlock(f *os.File) error {
+	return syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+}
