@@ -176,12 +176,17 @@ func (j *Job) Render(in Inputs) (Rendered, error) {
 	)
 	ctx := newContext(j, in)
 
-	sources := map[string]string{filepath.Join(j.Dir, "monit"): "monit"}
+	// monit first, then templates by destination, so that the first failure
+	// reported is the same on every run.
+	type source struct{ src, dst string }
+	sources := []source{{filepath.Join(j.Dir, "monit"), "monit"}}
 	for src, dst := range j.Spec.Templates {
-		sources[filepath.Join(j.Dir, "templates", src)] = dst
+		sources = append(sources, source{filepath.Join(j.Dir, "templates", src), dst})
 	}
+	sort.Slice(sources[1:], func(a, b int) bool { return sources[1+a].dst < sources[1+b].dst })
 	out := Rendered{}
-	for src, dst := range sources {
+	for _, s := range sources {
+		src, dst := s.src, s.dst
 		target := filepath.Join(work, "out", filepath.FromSlash(dst))
 		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
 			return nil, err
