@@ -138,6 +138,7 @@ runtime-plugin = "C:\\var\\vcap\\packages\\winc\\winc.exe"
 image-plugin = "C:\\var\\vcap\\packages\\groot\\groot.exe"
 network-plugin = "C:\\var\\vcap\\packages\\winc-network\\winc-network.exe"
 nstar-bin = "C:\\var\\vcap\\packages\\nstar\\nstar.exe"
+external-ip = "10.0.16.5"
 destroy-containers-on-startup = "true"
 disable-privileged-containers = "true"
 iptables-bin = "C:\\var\\vcap\\packages\\gdn\\gdn.exe"
@@ -174,7 +175,26 @@ iptables-restore-bin = "C:\\var\\vcap\\packages\\gdn\\gdn.exe"
 			Expect(filepath.Base(gdn.Bin.Init.Path())).To(Equal(`C:\var\vcap\packages\winit\winit.exe`))
 			Expect(gdn.Bin.Tar.Path()).To(BeEmpty())
 			Expect(gdn.Metrics.DropsondeOrigin).To(Equal("garden-windows"))
+			Expect(gdn.Network.ExternalIP.IP().String()).To(Equal(jobtest.DefaultInstance.IP))
 		})
+	})
+
+	It("creates gdn's depot before gdn starts, since gdn does not create it", func() {
+		proc, out, err := render(nil)
+		Expect(err).NotTo(HaveOccurred())
+		gdn, err := parseLikeGdn(proc, out, defaultFiles...)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(out["bin/pre-start.ps1"]).To(ContainSubstring("New-Item -ItemType Directory -Force -Path " + gdn.Containers.Dir + " "))
+	})
+
+	It("gives gdn the instance's IP as the IP mapped ports are reached on", func() {
+		out, err := job.Render(jobtest.Inputs{Instance: jobtest.Instance{Name: "cell", IP: "10.9.8.7"}})
+		Expect(err).NotTo(HaveOccurred())
+		monit, err := out.WindowsMonit()
+		Expect(err).NotTo(HaveOccurred())
+		gdn, err := parseLikeGdn(monit.Processes[0], out, defaultFiles...)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(gdn.Network.ExternalIP.IP().String()).To(Equal("10.9.8.7"))
 	})
 
 	It("would not start without the iptables placeholders, which is why it renders them", func() {
