@@ -1,25 +1,25 @@
 // Package atomicfile writes state files so that a reader, or a process that
 // starts after a crash, sees either the old content or the new, never a torn
-// mix; and it reads them so that a reader never stops a writer from
-// replacing the file. It is the one way this project writes state files.
+// mix. It is the one way this project writes state files.
 //
-// On Windows, replacing a file that another process holds open fails unless
-// that process opened it with FILE_SHARE_DELETE, which Go's os.Open does not
-// ask for. Open here asks for it, and Write retries a replacement for a short
-// while when the target is held by a reader that did not (an operator's
-// editor, an antivirus scanner).
+// Windows refuses to replace a file that another process holds open
+// ("Access is denied"), where Linux lets the rename through; a state file
+// written the Linux way fails on a cell whenever anything reads it at the
+// wrong moment. Write therefore retries a refused replacement for a while,
+// and readers inside the project coordinate with writers through a lock
+// (package statefile), so they never hold the file while it is replaced.
 package atomicfile
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"time"
 )
 
 // ReplaceTimeout bounds how long Write keeps retrying a replacement that
-// Windows refuses because another process holds the target open.
+// Windows refuses because another process holds the target open (an
+// operator's editor, an antivirus scanner).
 const ReplaceTimeout = 5 * time.Second
 
 // Write replaces the file at path with data, atomically: the data goes to a
@@ -59,6 +59,9 @@ func Write(path string, data []byte, perm os.FileMode) error {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err := replace(tmpName, path); err != nil {
+		if isHeldOpen(err) && isRegularFile(path) {
+			return fmt.Errorf("writing %s: Windows still refused to replace it after %s, usually because another process holds it open (or it is read-only): %w", path, ReplaceTimeout, err)
+		}
 		return fmt.Errorf("writing %s: replacing it: %w", path, err)
 	}
 	committed = true
@@ -67,12 +70,20 @@ func Write(path string, data []byte, perm os.FileMode) error {
 	return nil
 }
 
+// isRegularFile tells a file that someone may hold open from things Windows
+// refuses to replace for good (a directory in the way gives the same
+// "Access is denied").
+func isRegularFile(path string) bool {
+	info, err := os.Lstat(path)
+	return err == nil && info.Mode().IsRegular()
+}
+
 func replace(from, to string) error {
 	deadline := time.Now().Add(ReplaceTimeout)
 	delay := 5 * time.Millisecond
 	for {
 		err := os.Rename(from, to)
-		if err == nil || !isHeldOpen(err) || time.Now().After(deadline) {
+		if err == nil || !isHeldOpen(err) || !isRegularFile(to) || time.Now().After(deadline) {
 			return err
 		}
 		time.Sleep(delay)
@@ -80,21 +91,4 @@ func replace(from, to string) error {
 			delay *= 2
 		}
 	}
-}
-
-// Open opens path for reading without preventing a concurrent Write from
-// replacing it. The reader keeps seeing the content it opened.
-func Open(path string) (*os.File, error) {
-	return openShared(path)
-}
-
-// ReadFile returns the content of path, read through Open. A missing file is
-// reported with an error that satisfies errors.Is(err, fs.ErrNotExist).
-func ReadFile(path string) ([]byte, error) {
-	f, err := Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(f)
 }

@@ -4,10 +4,6 @@ package atomicfile
 
 import "os"
 
-func openShared(path string) (*os.File, error) {
-	return os.Open(path)
-}
-
 // isHeldOpen is false: POSIX lets a rename replace a file that others hold open.
 func isHeldOpen(error) bool { return false }
 

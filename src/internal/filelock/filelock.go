@@ -22,11 +22,21 @@ type Lock struct {
 // creating the file if needed. Separate Acquire calls exclude each other even
 // within one process.
 func Acquire(path string) (*Lock, error) {
+	return acquire(path, true)
+}
+
+// AcquireShared blocks until this process holds a shared lock on path: any
+// number of shared holders at once, but none while an exclusive one holds it.
+func AcquireShared(path string) (*Lock, error) {
+	return acquire(path, false)
+}
+
+func acquire(path string, exclusive bool) (*Lock, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("opening lock file %s: %w", path, err)
 	}
-	if err := lock(f); err != nil {
+	if err := lock(f, exclusive); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("locking %s: %w", path, err)
 	}

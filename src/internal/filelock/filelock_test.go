@@ -3,6 +3,7 @@ package filelock_test
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,15 +16,19 @@ import (
 
 const holderEnv = "FILELOCK_TEST_HOLDER"
 
-// holdLock takes the lock, says so, and then hangs until it is killed: the
+// holdLock takes the lock, says so, and then waits until it is killed: the
 // test checks that the operating system releases the lock of a dead process.
+// It waits by reading stdin, which the test never closes: a bare select{}
+// would be reported as a deadlock by Go's runtime on Windows, ending the
+// process (and the lock) at once.
 func holdLock(path string) int {
 	if _, err := filelock.Acquire(path); err != nil {
 		fmt.Println("error:", err)
 		return 1
 	}
 	fmt.Println("locked")
-	select {}
+	io.Copy(io.Discard, os.Stdin)
+	return 0
 }
 
 var _ = Describe("filelock", func() {
@@ -33,11 +38,15 @@ var _ = Describe("filelock", func() {
 		path = filepath.Join(GinkgoT().TempDir(), "state.lock")
 	})
 
-	acquireInBackground := func() chan *filelock.Lock {
+	acquireInBackground := func(acquire ...func(string) (*filelock.Lock, error)) chan *filelock.Lock {
+		how := filelock.Acquire
+		if len(acquire) > 0 {
+			how = acquire[0]
+		}
 		got := make(chan *filelock.Lock, 1)
 		go func() {
 			defer GinkgoRecover()
-			l, err := filelock.Acquire(path)
+			l, err := how(path)
 			Expect(err).NotTo(HaveOccurred())
 			got <- l
 		}()
@@ -60,6 +69,9 @@ var _ = Describe("filelock", func() {
 	It("excludes another process, and is released when that process dies", func() {
 		cmd := exec.Command(os.Args[0])
 		cmd.Env = append(os.Environ(), holderEnv+"="+path)
+		stdin, err := cmd.StdinPipe()
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(func() { stdin.Close() })
 		stdout, err := cmd.StdoutPipe()
 		Expect(err).NotTo(HaveOccurred())
 		Expect(cmd.Start()).To(Succeed())
@@ -73,6 +85,28 @@ var _ = Describe("filelock", func() {
 		var l *filelock.Lock
 		Eventually(ours, 10*time.Second).Should(Receive(&l))
 		Expect(l.Unlock()).To(Succeed())
+	})
+
+	It("lets shared holders in together, and an exclusive one only after all have left", func() {
+		r1, err := filelock.AcquireShared(path)
+		Expect(err).NotTo(HaveOccurred())
+		var r2 *filelock.Lock
+		Eventually(acquireInBackground(filelock.AcquireShared), 5*time.Second).Should(Receive(&r2))
+
+		writer := acquireInBackground()
+		Consistently(writer, 200*time.Millisecond).ShouldNot(Receive())
+		Expect(r1.Unlock()).To(Succeed())
+		Consistently(writer, 200*time.Millisecond).ShouldNot(Receive())
+		Expect(r2.Unlock()).To(Succeed())
+
+		var w *filelock.Lock
+		Eventually(writer, 5*time.Second).Should(Receive(&w))
+		reader := acquireInBackground(filelock.AcquireShared)
+		Consistently(reader, 200*time.Millisecond).ShouldNot(Receive())
+		Expect(w.Unlock()).To(Succeed())
+		var r3 *filelock.Lock
+		Eventually(reader, 5*time.Second).Should(Receive(&r3))
+		Expect(r3.Unlock()).To(Succeed())
 	})
 
 	It("says which file it could not open", func() {

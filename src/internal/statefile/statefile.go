@@ -1,7 +1,9 @@
 // Package statefile keeps a JSON document on disk that concurrent processes
-// read and change: each change runs under a cross-process lock (filelock)
-// and is written atomically (atomicfile), so changes are never lost or torn,
-// and a process that crashed mid-change leaves the previous document intact.
+// read and change: each change runs under an exclusive cross-process lock
+// (filelock) and is written atomically (atomicfile), each read under a shared
+// one, so changes are never lost or torn, a process that crashed mid-change
+// leaves the previous document intact, and on Windows no reader ever holds
+// the file open while a writer replaces it.
 package statefile
 
 import (
@@ -9,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 
 	"github.com/garden-windows/garden-windows-release/internal/atomicfile"
 	"github.com/garden-windows/garden-windows-release/internal/filelock"
@@ -38,16 +41,23 @@ func Update[T any](path string, change func(*T) error) error {
 	return atomicfile.Write(path, append(data, '\n'), 0o644)
 }
 
-// Read returns the document at path (the zero T if there is none). It takes
-// no lock: atomic writes mean it sees one whole version.
+// Read returns the document at path (the zero T if there is none). It reads
+// under a shared lock: atomic writes alone would show it one whole version,
+// but on Windows a reader holding the file open makes a concurrent Update's
+// replacement fail, so readers and writers take turns.
 func Read[T any](path string) (T, error) {
 	var doc T
-	err := load(path, &doc)
+	lock, err := filelock.AcquireShared(path + ".lock")
+	if err != nil {
+		return doc, err
+	}
+	defer lock.Unlock()
+	err = load(path, &doc)
 	return doc, err
 }
 
 func load(path string, doc any) error {
-	data, err := atomicfile.ReadFile(path)
+	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
