@@ -4,12 +4,18 @@
 //	releasetool binaries REPO          print config/binaries, validated, one "<package> <file> <go package>" a line
 //	releasetool inspect TARBALL        describe a release tarball
 //	releasetool check REPO TARBALL     describe it and fail unless it holds what REPO says it should
+//	releasetool render REPO JOB OUTDIR [PROPERTIES.json]
+//	                                   render a job's monit and templates into OUTDIR, as BOSH
+//	                                   would with those job properties (JSON, nested as in a manifest)
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 
+	"github.com/garden-windows/garden-windows-release/jobtest"
 	"github.com/garden-windows/garden-windows-release/releasecheck"
 )
 
@@ -62,10 +68,44 @@ func run(args []string) error {
 			return fmt.Errorf("%s does not hold what %s describes (%d problems)", args[2], args[1], len(problems))
 		}
 		return nil
+	case args[0] == "render" && (len(args) == 4 || len(args) == 5):
+		return render(args[1], args[2], args[3], args[4:])
 	}
 	return usage()
 }
 
+func render(repo, name, outDir string, propsFile []string) error {
+	job, err := jobtest.Load(repo, name)
+	if err != nil {
+		return err
+	}
+	var in jobtest.Inputs
+	if len(propsFile) == 1 {
+		raw, err := os.ReadFile(propsFile[0])
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(raw, &in.Properties); err != nil {
+			return fmt.Errorf("properties file %s: %w", propsFile[0], err)
+		}
+	}
+	out, err := job.Render(in)
+	if err != nil {
+		return err
+	}
+	for rel, content := range out {
+		target := filepath.Join(outDir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(target, []byte(content), 0o644); err != nil {
+			return err
+		}
+		fmt.Println(target)
+	}
+	return nil
+}
+
 func usage() error {
-	return fmt.Errorf("usage: releasetool binaries REPO | inspect TARBALL | check REPO TARBALL")
+	return fmt.Errorf("usage: releasetool binaries REPO | inspect TARBALL | check REPO TARBALL | render REPO JOB OUTDIR [PROPERTIES.json]")
 }

@@ -1,0 +1,97 @@
+# shellcheck shell=bash disable=SC2154 # wine, prefix, work... come from scripts/test-windows
+# Smoke tests of the release's Windows executables under Wine, sourced by
+# scripts/test-windows (which sets wine, prefix, work, repo_root, src_dir and
+# defines report). Each case runs a real .exe built by scripts/build-binaries
+# the way a cell runs it, and checks its exit status and output.
+#
+# gdn.exe is also booted with the configuration the garden-windows job
+# renders, laid out at the paths a cell has (C:\var\vcap\... in the prefix),
+# and must answer the Garden API. Plugins are placeholder files there: gdn
+# only checks that they exist until it creates a container.
+
+smoke_passed=0
+smoke_failed=0
+
+# smoke NAME EXPECTED_EXIT OUTPUT_REGEX COMMAND... runs COMMAND (with a 60 s
+# limit) and checks its exit status and that its output matches OUTPUT_REGEX.
+smoke() {
+  local name=$1 want_rc=$2 want_out=$3 out rc=0
+  shift 3
+  out=$(timeout -k 5 60 "$@" 2>&1) || rc=$?
+  if [[ ${rc} == "${want_rc}" ]] && grep -Eq -- "${want_out}" <<<"${out}"; then
+    report PASS "smoke: ${name}" ""
+    smoke_passed=$((smoke_passed + 1))
+  else
+    report FAIL "smoke: ${name}" "(exit ${rc}, expected ${want_rc} and output matching /${want_out}/)"
+    printf '%s\n' "${out}" | tail -15 | sed 's/^/    | /'
+    smoke_failed=$((smoke_failed + 1))
+  fi
+}
+
+# gdn_ping PORT waits up to 30 s for gdn's Garden API to answer.
+gdn_ping() {
+  local _
+  for _ in $(seq 60); do
+    if curl -fsS -m 2 "http://127.0.0.1:$1/ping" >/dev/null 2>&1; then
+      return 0
+    fi
+    sleep 0.5
+  done
+  return 1
+}
+
+run_smoke_tests() {
+  local exe_dir=${work}/exe vcap=${prefix}/drive_c/var/vcap
+  "${repo_root}/scripts/build-binaries" "${exe_dir}" >"${work}/build-binaries.log" 2>&1 || {
+    report FAIL "smoke: build the executables" "(log ${work}/build-binaries.log)"
+    smoke_failed=$((smoke_failed + 1))
+    return
+  }
+  local gdn=${exe_dir}/gdn/gdn.exe version
+  version=$(cd "${src_dir}" && go list -m -f '{{.Version}}' code.cloudfoundry.org/guardian)
+
+  smoke "gdn.exe -v prints the pinned Guardian version" 0 "^${version}\$" "${wine}" "${gdn}" -v
+  smoke "gdn.exe --help prints its usage" 0 "Usage of .*gdn.exe" "${wine}" "${gdn}" --help
+  smoke "gdn.exe with a missing config file says which" 1 'open C:\\missing\\config.ini' \
+    "${wine}" "${gdn}" '--config=C:\missing\config.ini' server
+  smoke "gdn.exe with an unknown option names it" 1 "unknown flag .no-such-option" \
+    "${wine}" "${gdn}" server --no-such-option
+  # winit.exe is the idle first process of every container: it must keep
+  # running, so the smoke test expects timeout to stop it (exit 124).
+  smoke "winit.exe keeps running" 124 "" timeout 5 "${wine}" "${exe_dir}/winit/winit.exe"
+
+  # Lay out a cell: the packages, the job rendered by BOSH's renderer, and
+  # what the job's pre-start does (create gdn's depot).
+  rm -rf "${vcap}"
+  mkdir -p "${vcap}/packages" "${vcap}/data/garden/depot"
+  cp -r "${exe_dir}/." "${vcap}/packages/"
+  local p
+  for p in winc/winc.exe groot/groot.exe winc-network/winc-network.exe nstar/nstar.exe; do
+    mkdir -p "${vcap}/packages/$(dirname "${p}")"
+    : >"${vcap}/packages/${p}"
+  done
+  local port=$((20000 + RANDOM % 20000))
+  printf '{"garden":{"listen_address":"127.0.0.1:%s"}}\n' "${port}" >"${work}/garden-props.json"
+  (cd "${src_dir}" && go run ./tools/releasetool render "${repo_root}" garden-windows \
+    "${vcap}/jobs/garden-windows" "${work}/garden-props.json") >/dev/null
+
+  local config='--config=C:\var\vcap\jobs\garden-windows\config\config.ini' gdn_exe='C:\var\vcap\packages\gdn\gdn.exe'
+  mv "${vcap}/packages/nstar/nstar.exe" "${work}/nstar.exe"
+  smoke "gdn.exe refuses to start when a plugin is missing, naming it" 1 'config\.ini:[0-9]+: .*C:\\var\\vcap\\packages\\nstar\\nstar\.exe' \
+    "${wine}" "${gdn_exe}" "${config}" server
+  mv "${work}/nstar.exe" "${vcap}/packages/nstar/nstar.exe"
+
+  local log=${work}/gdn-smoke.log pid
+  "${wine}" "${gdn_exe}" "${config}" server >"${log}" 2>&1 &
+  pid=$!
+  if gdn_ping "${port}"; then
+    smoke "gdn.exe with the rendered garden-windows config lists no containers" 0 '^\{"Handles":\[\]\}$' \
+      curl -fsS -m 5 "http://127.0.0.1:${port}/containers"
+  else
+    report FAIL "smoke: gdn.exe with the rendered garden-windows config answers /ping" "(log ${log})"
+    tail -15 "${log}" | sed 's/^/    | /'
+    smoke_failed=$((smoke_failed + 1))
+  fi
+  kill "${pid}" 2>/dev/null || true
+  wait "${pid}" 2>/dev/null || true
+}
