@@ -288,6 +288,8 @@ iptables-restore-bin = "C:\\var\\vcap\\packages\\gdn\\gdn.exe"
 			`job property garden.listen_address is "127.0.0.1": expected IP:PORT`),
 		Entry("a listen address with a host name", map[string]any{"listen_address": "localhost:9241"},
 			`job property garden.listen_address is "localhost:9241": expected IP:PORT with a literal IP`),
+		Entry("a listen address with a netmask", map[string]any{"listen_address": "10.0.0.1/8:9241"},
+			`job property garden.listen_address is "10.0.0.1/8:9241": expected IP:PORT`),
 		Entry("a listen port out of range", map[string]any{"listen_address": "127.0.0.1:70000"},
 			`job property garden.listen_address is "127.0.0.1:70000"`),
 		Entry("a debug address that is not IP:PORT", map[string]any{"debug_listen_address": "debug"},
