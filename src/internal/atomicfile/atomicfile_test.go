@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/garden-windows/garden-windows-release/internal/atomicfile"
+	"github.com/garden-windows/garden-windows-release/internal/testchild"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -43,8 +44,7 @@ func runHolder(spec string) int {
 // holdOpen starts a process that holds path open for hold ("stdin": until
 // the test ends) and returns once the file is open.
 func holdOpen(path, hold string) *exec.Cmd {
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), holderEnv+"="+hold+"|"+path)
+	cmd := testchild.Command(holderEnv, hold+"|"+path)
 	stdin, err := cmd.StdinPipe()
 	Expect(err).NotTo(HaveOccurred())
 	stdout, err := cmd.StdoutPipe()

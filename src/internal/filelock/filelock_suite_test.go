@@ -1,19 +1,17 @@
 package filelock_test
 
 import (
-	"os"
 	"testing"
+
+	"github.com/garden-windows/garden-windows-release/internal/testchild"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
 
 func TestMain(m *testing.M) {
-	// The test binary doubles as the other process of the tests.
-	if path := os.Getenv(holderEnv); path != "" {
-		os.Exit(holdLock(path))
-	}
-	os.Exit(m.Run())
+	// The test binary doubles as the other processes of the tests.
+	testchild.Main(m, holderEnv, holdLock)
 }
 
 func TestFilelock(t *testing.T) {

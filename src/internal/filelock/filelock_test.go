@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"time"
 
 	"github.com/garden-windows/garden-windows-release/internal/filelock"
+	"github.com/garden-windows/garden-windows-release/internal/testchild"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -67,8 +67,7 @@ var _ = Describe("filelock", func() {
 	})
 
 	It("excludes another process, and is released when that process dies", func() {
-		cmd := exec.Command(os.Args[0])
-		cmd.Env = append(os.Environ(), holderEnv+"="+path)
+		cmd := testchild.Command(holderEnv, path)
 		stdin, err := cmd.StdinPipe()
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(func() { stdin.Close() })

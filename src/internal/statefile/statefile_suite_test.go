@@ -1,19 +1,17 @@
 package statefile_test
 
 import (
-	"os"
 	"testing"
+
+	"github.com/garden-windows/garden-windows-release/internal/testchild"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
 
 func TestMain(m *testing.M) {
-	// The test binary doubles as the concurrent processes of the tests.
-	if spec := os.Getenv(workerEnv); spec != "" {
-		os.Exit(runWorker(spec))
-	}
-	os.Exit(m.Run())
+	// The test binary doubles as the other processes of the tests.
+	testchild.Main(m, workerEnv, runWorker)
 }
 
 func TestStatefile(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/garden-windows/garden-windows-release/internal/statefile"
+	"github.com/garden-windows/garden-windows-release/internal/testchild"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -67,8 +68,7 @@ func runWorker(spec string) int {
 }
 
 func worker(spec string) *exec.Cmd {
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), workerEnv+"="+spec)
+	cmd := testchild.Command(workerEnv, spec)
 	cmd.Stderr = GinkgoWriter
 	return cmd
 }
