@@ -31,6 +31,25 @@ func AcquireShared(path string) (*Lock, error) {
 	return acquire(path, false)
 }
 
+// TryAcquire takes the exclusive lock on path if nobody holds it, without
+// waiting; ok is false if it is held. Whether a lock is held tells whether
+// its holder is still at work: a process that died has released it.
+func TryAcquire(path string) (l *Lock, ok bool, err error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, false, fmt.Errorf("opening lock file %s: %w", path, err)
+	}
+	held, err := tryLock(f)
+	if err != nil || held {
+		f.Close()
+		if err != nil {
+			return nil, false, fmt.Errorf("locking %s: %w", path, err)
+		}
+		return nil, false, nil
+	}
+	return &Lock{f: f}, true, nil
+}
+
 func acquire(path string, exclusive bool) (*Lock, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {

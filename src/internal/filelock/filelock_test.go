@@ -86,6 +86,34 @@ var _ = Describe("filelock", func() {
 		Expect(l.Unlock()).To(Succeed())
 	})
 
+	It("TryAcquire tells a held lock (another process alive) from a free one (it died)", func() {
+		cmd := testchild.Command(holderEnv, path)
+		stdin, err := cmd.StdinPipe()
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(func() { stdin.Close() })
+		stdout, err := cmd.StdoutPipe()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(cmd.Start()).To(Succeed())
+		DeferCleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		Expect(bufio.NewReader(stdout).ReadString('\n')).To(Equal("locked\n"))
+
+		l, ok, err := filelock.TryAcquire(path)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(ok).To(BeFalse())
+		Expect(l).To(BeNil())
+
+		Expect(cmd.Process.Kill()).To(Succeed())
+		_ = cmd.Wait()
+		Eventually(func() bool {
+			l, ok, err := filelock.TryAcquire(path)
+			Expect(err).NotTo(HaveOccurred())
+			if ok {
+				Expect(l.Unlock()).To(Succeed())
+			}
+			return ok
+		}, 10*time.Second).Should(BeTrue())
+	})
+
 	It("lets shared holders in together, and an exclusive one only after all have left", func() {
 		r1, err := filelock.AcquireShared(path)
 		Expect(err).NotTo(HaveOccurred())

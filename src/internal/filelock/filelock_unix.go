@@ -25,3 +25,19 @@ func lock(f *os.File, exclusive bool) error {
 func unlock(f *os.File) error {
 	return syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 }
+
+// tryLock takes the exclusive lock unless it is held (held true).
+func tryLock(f *os.File) (held bool, err error) {
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		switch err {
+		case nil:
+			return false, nil
+		case syscall.EWOULDBLOCK:
+			return true, nil
+		case syscall.EINTR:
+			continue
+		}
+		return false, err
+	}
+}
