@@ -30,7 +30,8 @@ type WindowsStop struct {
 
 // WindowsMonit parses the rendered monit file as the agent would, and more
 // strictly: unknown keys and trailing text are errors, so a template typo
-// fails a test instead of a deploy.
+// fails a test instead of a deploy. No processes is fine: the agent installs
+// no service for such a job, which only delivers files (winc).
 func (r Rendered) WindowsMonit() (WindowsMonit, error) {
 	raw, ok := r["monit"]
 	if !ok {
@@ -44,9 +45,6 @@ func (r Rendered) WindowsMonit() (WindowsMonit, error) {
 	}
 	if dec.More() {
 		return WindowsMonit{}, fmt.Errorf("monit has text after its JSON document:\n%s", raw)
-	}
-	if len(m.Processes) == 0 {
-		return WindowsMonit{}, errors.New("monit declares no processes")
 	}
 	for i, p := range m.Processes {
 		if p.Name == "" || p.Executable == "" {
