@@ -89,6 +89,20 @@ run_smoke_tests() {
     "${wine}" "${winc}" --root "${wroot}" run --detach --bundle 'C:\winc-smoke\good' app
   smoke "winc.exe leaves no container state after failing" 0 "^\$" ls -A "${smoke_dir}/root"
 
+  # winc-network.exe: its command line, a bad config, and the first HNS
+  # call, which fails under Wine and must say why.
+  local wnet=${exe_dir}/winc-network/winc-network.exe
+  printf '%s' '{"state_dir":"C:\\winc-smoke\\net"}' >"${smoke_dir}/net.json"
+  printf '%s' '{"state_dir":"C:\\winc-smoke\\net","subnet_range":"172.30.0.5/22"}' >"${smoke_dir}/bad-net.json"
+  smoke "winc-network.exe --version" 0 "^winc-network version dev\$" "${wine}" "${wnet}" --version
+  smoke "winc-network.exe without a config file says so" 2 "no --configFile given" \
+    "${wine}" "${wnet}" --action up --handle app
+  smoke "winc-network.exe with a bad subnet names the field" 1 'subnet_range: .*has host bits set' \
+    "${wine}" "${wnet}" --configFile 'C:\winc-smoke\bad-net.json' --action create
+  smoke "winc-network.exe create fails clearly without the host networking service" 1 \
+    'unavailable.*0x0000007e' \
+    "${wine}" "${wnet}" --configFile 'C:\winc-smoke\net.json' --action create
+
   # Lay out a cell: the packages, the job rendered by BOSH's renderer, and
   # what the job's pre-start does (create gdn's depot).
   rm -rf "${vcap}"

@@ -138,6 +138,8 @@ runtime-plugin = "C:\\var\\vcap\\packages\\winc\\winc.exe"
 image-plugin = "C:\\var\\vcap\\packages\\groot\\groot.exe"
 network-plugin = "C:\\var\\vcap\\packages\\winc-network\\winc-network.exe"
 nstar-bin = "C:\\var\\vcap\\packages\\nstar\\nstar.exe"
+network-plugin-extra-arg = "--configFile"
+network-plugin-extra-arg = "C:\\var\\vcap\\jobs\\winc-network\\config\\winc-network.json"
 external-ip = "10.0.16.5"
 destroy-containers-on-startup = "true"
 disable-privileged-containers = "true"
@@ -171,6 +173,7 @@ iptables-restore-bin = "C:\\var\\vcap\\packages\\gdn\\gdn.exe"
 			Expect(gdn.Runtime.PluginExtraArgs).To(BeEmpty())
 			Expect(filepath.Base(gdn.Image.Plugin.Path())).To(Equal(`C:\var\vcap\packages\groot\groot.exe`))
 			Expect(filepath.Base(gdn.Network.Plugin.Path())).To(Equal(`C:\var\vcap\packages\winc-network\winc-network.exe`))
+			Expect(gdn.Network.PluginExtraArgs).To(Equal([]string{"--configFile", `C:\var\vcap\jobs\winc-network\config\winc-network.json`}))
 			Expect(filepath.Base(gdn.Bin.NSTar.Path())).To(Equal(`C:\var\vcap\packages\nstar\nstar.exe`))
 			Expect(filepath.Base(gdn.Bin.Init.Path())).To(Equal(`C:\var\vcap\packages\winit\winit.exe`))
 			Expect(gdn.Bin.Tar.Path()).To(BeEmpty())
