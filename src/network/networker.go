@@ -283,6 +283,11 @@ func (n *Networker) Up(handle string, in UpInputs) (out UpOutputs, err error) {
 	if err := n.saveRecord(rec); err != nil {
 		return UpOutputs{}, err
 	}
+	if n.Config.MTU != 0 {
+		// Said on every up so that it is seen: HNS has no MTU setting and
+		// winc-network does not yet set it inside the container.
+		log.Info("mtu-not-applied", lager.Data{"mtu": n.Config.MTU, "reason": "winc_network.mtu is not applied on Windows yet; the container keeps the network's MTU"})
+	}
 	log.Info("up", lager.Data{"ip": ep.IP, "ports": rec.PortMappings})
 	return UpOutputs{
 		Properties: map[string]string{

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/garden-windows/garden-windows-release/internal/filelock"
 	"github.com/garden-windows/garden-windows-release/internal/testchild"
 	"github.com/garden-windows/garden-windows-release/network/portpool"
 )
@@ -80,11 +81,12 @@ func runChild(spec string) int {
 
 func (c childSpec) run() error {
 	pool := portpool.Pool{StateFile: c.StateFile, Start: c.Start, Size: c.Size}
-	events, err := os.OpenFile(c.EventLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	file, err := os.OpenFile(c.EventLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
 		return err
 	}
-	defer events.Close()
+	defer file.Close()
+	events := eventLog{file: file, lock: c.EventLog + ".lock"}
 	if c.Sync {
 		fmt.Println("ready")
 		line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
@@ -136,7 +138,7 @@ func (c childSpec) run() error {
 	return nil
 }
 
-func release(pool portpool.Pool, events io.Writer, ports []uint16, handle string) error {
+func release(pool portpool.Pool, events eventLog, ports []uint16, handle string) error {
 	if err := logEvents(events, "release", ports, handle); err != nil {
 		return err
 	}
@@ -178,12 +180,28 @@ func (c childSpec) check(pool portpool.Pool, handle string, got []uint16) error 
 	return nil
 }
 
-func logEvents(w io.Writer, what string, ports []uint16, handle string) error {
+// eventLog is the event log shared by the processes of a test. Each append
+// is made under a lock on a file next to it: appends to a file opened for
+// appending are atomic across processes on Linux and Windows, but not under
+// Wine, where the Windows build of these tests lost lines of concurrent
+// appends (a process's own release line went missing), which the replay
+// then reported as double allocations that the state never had.
+type eventLog struct {
+	file *os.File
+	lock string
+}
+
+func logEvents(log eventLog, what string, ports []uint16, handle string) error {
 	var b bytes.Buffer
 	for _, p := range ports {
 		fmt.Fprintf(&b, "%s %d %s\n", what, p, handle)
 	}
-	_, err := w.Write(b.Bytes())
+	l, err := filelock.Acquire(log.lock)
+	if err != nil {
+		return err
+	}
+	defer l.Unlock()
+	_, err = log.file.Write(b.Bytes())
 	return err
 }
 
