@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2154 # wine, prefix, work... come from scripts/test-windows
+# shellcheck shell=bash disable=SC2154,SC2016 # wine, prefix, work... come from scripts/test-windows; sh -c scripts take their values as $1...
 # Smoke tests of the release's Windows executables under Wine, sourced by
 # scripts/test-windows (which sets wine, prefix, work, repo_root, src_dir and
 # defines report). Each case runs a real .exe built by scripts/build-binaries
@@ -102,6 +102,32 @@ run_smoke_tests() {
   smoke "winc-network.exe create fails clearly without the host networking service" 1 \
     'unavailable.*0x0000007e' \
     "${wine}" "${wnet}" --configFile 'C:\winc-smoke\net.json' --action create
+
+  # nstar.exe: a real stream in and out, into a directory standing for a
+  # container's volume, found as on a cell: winc's state names the bundle
+  # of the container whose init process gdn gives, and the bundle its
+  # volume. An escaping tar is refused.
+  local nstar=${exe_dir}/nstar/nstar.exe ndir=${prefix}/drive_c/nstar-smoke
+  local wstate=${prefix}/drive_c/var/vcap/data/winc/nstar-smoke
+  rm -rf "${ndir}" "${wstate}"
+  mkdir -p "${ndir}/bundle" "${ndir}/volume" "${ndir}/src/lib" "${ndir}/evil" "${wstate}"
+  printf '%s' '{"root":{"path":"C:\\nstar-smoke\\volume\\"},"windows":{"layerFolders":["a","b"]}}' >"${ndir}/bundle/config.json"
+  printf '%s' '{"id":"nstar-smoke","bundle":"C:\\nstar-smoke\\bundle","status":"running","pid":4242}' >"${wstate}/state.json"
+  printf 'hello' >"${ndir}/src/index.html"
+  printf 'binary' >"${ndir}/src/lib/app.dll"
+  tar -C "${ndir}/src" -cf "${ndir}/app.tar" .
+  printf 'x' >"${ndir}/evil/evil.txt"
+  tar -C "${ndir}/evil" -cf "${ndir}/evil.tar" --transform 's,^,../../,' evil.txt
+  smoke "nstar.exe --help" 0 "nstar <tar-bin> <pid> <user> <path>" "${wine}" "${nstar}" --help
+  smoke "nstar.exe streams a tar in" 0 "" sh -c '"$1" "$2" tar 4242 vcap "C:\Users\vcap\app" <"$3"' _ "${wine}" "${nstar}" "${ndir}/app.tar"
+  smoke "nstar.exe wrote the files into the container's volume" 0 "^binary\$" cat "${ndir}/volume/Users/vcap/app/lib/app.dll"
+  smoke "nstar.exe streams them back out" 0 "lib/app.dll" sh -c '"$1" "$2" tar 4242 vcap "C:\Users\vcap\app" . | tar -t' _ "${wine}" "${nstar}"
+  smoke "nstar.exe refuses an entry that climbs out, naming it" 1 '\.\./\.\./evil\.txt' \
+    sh -c '"$1" "$2" tar 4242 vcap "C:\Users\vcap\app" <"$3"' _ "${wine}" "${nstar}" "${ndir}/evil.tar"
+  smoke "nstar.exe wrote nothing outside the destination" 0 "^\$" sh -c 'ls -A "$1/volume/Users" | grep -v "^vcap\$" || true' _ "${ndir}"
+  smoke "nstar.exe names an unknown container" 1 "no container has init process 4243" \
+    sh -c '"$1" "$2" tar 4243 vcap "C:\x" </dev/null' _ "${wine}" "${nstar}"
+  rm -rf "${wstate}"
 
   # Lay out a cell: the packages, the job rendered by BOSH's renderer, and
   # what the job's pre-start does (create gdn's depot).

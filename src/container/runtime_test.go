@@ -318,6 +318,26 @@ var _ = Describe("Runtime", func() {
 		})
 	})
 
+	Describe("Store.FindByPid", func() {
+		It("finds the container whose init process has the pid, or says none has", func() {
+			proc := new(hostfakes.FakeProcess)
+			proc.PidReturns(777)
+			fakeHost.StartProcessReturns(proc, nil)
+			_, err := rt.Run("app-1", bundle, "", true, container.Stdio{})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(rt.Create("app-2", bundle)).To(Succeed())
+
+			st, err := rt.States.FindByPid(777)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(st.ID).To(Equal("app-1"))
+			Expect(st.Bundle).To(Equal(bundle))
+
+			_, err = rt.States.FindByPid(778)
+			Expect(errors.Is(err, container.ErrNotFound)).To(BeTrue())
+			Expect(err).To(MatchError(ContainSubstring("no container has init process 778")))
+		})
+	})
+
 	Describe("Stats", func() {
 		It("reports HCS figures in runc's units and shape", func() {
 			Expect(rt.Create("app-1", bundle)).To(Succeed())

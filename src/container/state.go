@@ -41,6 +41,10 @@ type State struct {
 	MemoryLimitBytes uint64 `json:"memoryLimitBytes,omitempty"`
 }
 
+// DefaultRoot is where winc keeps container state on a cell: gdn passes
+// no --root on Windows, and nstar finds containers here too.
+const DefaultRoot = `C:\var\vcap\data\winc`
+
 // Store keeps one directory per container under winc's root, holding its
 // state file. The directory is created first and removed last, so it is
 // the reservation of the id: a second create of the same id fails, and
@@ -152,4 +156,26 @@ func (s Store) missing(id string, err error) error {
 		return fmt.Errorf("%w: %s", ErrNotFound, id)
 	}
 	return fmt.Errorf("reading state of %s: %w", id, err)
+}
+
+// FindByPid returns the state of the container whose init process is pid
+// (gdn names containers by that pid when it streams files: nstar).
+func (s Store) FindByPid(pid int) (State, error) {
+	entries, err := os.ReadDir(s.Root)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return State{}, fmt.Errorf("reading winc root %s: %w", s.Root, err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		st, err := s.Get(e.Name())
+		if err != nil {
+			continue // removed meanwhile, or unreadable: not the one
+		}
+		if st.Pid == pid && st.Pid != 0 {
+			return st, nil
+		}
+	}
+	return State{}, fmt.Errorf("%w: no container has init process %d (under %s)", ErrNotFound, pid, s.Root)
 }

@@ -97,7 +97,7 @@ var _ = Describe("job garden-windows", func() {
 	garden := func(props map[string]any) map[string]any { return map[string]any{"garden": props} }
 
 	It("declares its packages and provides the listen address through a link", func() {
-		Expect(job.Spec.Packages).To(ConsistOf("gdn", "winit"))
+		Expect(job.Spec.Packages).To(ConsistOf("gdn", "winit", "nstar"))
 		Expect(job.Spec.Provides).To(ConsistOf(jobtest.LinkDefinition{
 			Name: "garden", Type: "garden",
 			Properties: []string{"garden.listen_network", "garden.listen_address"},

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/garden-windows/garden-windows-release/container"
 	"github.com/garden-windows/garden-windows-release/host/sim"
 	"github.com/garden-windows/garden-windows-release/wincli"
 )
@@ -18,7 +19,7 @@ func wire() (wincli.Env, error) {
 	}
 	return wincli.Env{
 		Host:        sim.Compute{Host: h},
-		DefaultRoot: h.Path(`C:\var\vcap\data\winc`),
+		DefaultRoot: h.Path(container.DefaultRoot),
 		Stdin:       os.Stdin,
 		Stdout:      os.Stdout,
 		Stderr:      os.Stderr,

@@ -74,6 +74,10 @@ func notFound(op, id string) error {
 // drive is where the simulated container's C: lives.
 func (c Compute) drive(id string) string { return filepath.Join(c.Host.Root, "hcs", id, "C") }
 
+// Drive is the directory holding simulated container id's C:, which on
+// Windows is the container's sandbox volume as the host sees it.
+func (c Compute) Drive(id string) string { return c.drive(id) }
+
 // CreateContainer records a new compute system; like HCS it refuses an id
 // in use and layer or mapped directories that do not exist.
 func (c Compute) CreateContainer(spec host.ContainerSpec) error {
