@@ -269,7 +269,11 @@ func (n *Networker) Up(handle string, in UpInputs) (out UpOutputs, err error) {
 		unlock()
 		return UpOutputs{}, hresult.Explain("creating endpoint "+handle, err)
 	}
-	undo = append(undo, func() { n.deleteEndpoint(log, ep.ID) })
+	undo = append(undo, func() {
+		if err := n.deleteEndpoint(handle, ep.ID); err != nil {
+			log.Error("undo-delete-endpoint", err)
+		}
+	})
 	err = n.retry("attaching endpoint "+handle, func() error { return n.Host.AttachEndpoint(ep.ID, handle) })
 	unlock()
 	if err != nil {
@@ -308,17 +312,19 @@ func (n *Networker) acls(rec containerRecord) ([]host.ACL, error) {
 	})
 }
 
-func (n *Networker) deleteEndpoint(log lager.Logger, id string) {
+// deleteEndpoint deletes an endpoint under the host-wide lock, retrying
+// transient failures; one that is already gone is deleted.
+func (n *Networker) deleteEndpoint(handle, id string) error {
 	unlock, err := n.HostLock()
 	if err != nil {
-		log.Error("lock-for-delete", err)
-		return
+		return err
 	}
 	defer unlock()
-	err = n.retry("deleting endpoint", func() error { return n.Host.DeleteEndpoint(id) })
+	err = n.retry("deleting endpoint "+handle, func() error { return n.Host.DeleteEndpoint(id) })
 	if err != nil && !hresult.IsNotFound(err) {
-		log.Error("delete-endpoint", err)
+		return hresult.Explain("deleting endpoint "+handle, err)
 	}
+	return nil
 }
 
 // netInWants turns gdn's net-in requests into the ports to reserve (0 for
@@ -337,16 +343,11 @@ func netInWants(netIn []garden.NetIn) (containerPorts, wants []uint16, err error
 	return containerPorts, wants, nil
 }
 
-type portMapping struct {
-	HostPort      uint32
-	ContainerPort uint32
-}
-
 // mappedPortsJSON is the mapped-ports property in the form gdn keeps it.
 func mappedPortsJSON(ms []host.PortMapping) string {
-	out := []portMapping{}
+	out := []garden.PortMapping{}
 	for _, m := range ms {
-		out = append(out, portMapping{HostPort: uint32(m.HostPort), ContainerPort: uint32(m.ContainerPort)})
+		out = append(out, garden.PortMapping{HostPort: uint32(m.HostPort), ContainerPort: uint32(m.ContainerPort)})
 	}
 	b, _ := json.Marshal(out)
 	return string(b)
@@ -387,14 +388,8 @@ func (n *Networker) Down(handle string) error {
 		if err := n.Host.DetachEndpoint(ep.ID, handle); err != nil && !hresult.IsNotFound(err) {
 			log.Info("detach-failed-deleting-anyway", lager.Data{"error": err.Error()})
 		}
-		unlock, err := n.HostLock()
-		if err != nil {
+		if err := n.deleteEndpoint(handle, ep.ID); err != nil {
 			return err
-		}
-		err = n.retry("deleting endpoint "+handle, func() error { return n.Host.DeleteEndpoint(ep.ID) })
-		unlock()
-		if err != nil && !hresult.IsNotFound(err) {
-			return hresult.Explain("deleting endpoint "+handle, err)
 		}
 	}
 	if err := n.Ports.Release(handle); err != nil {

@@ -201,7 +201,7 @@ func run(action, handle, configFile string, env Env, logger lager.Logger) error 
 	return usageErr(fmt.Sprintf("unknown --action %q", action))
 }
 
-// decode reads the action's JSON input; gdn sends "null" for down.
+// decode reads the action's JSON input; no input leaves v as it is.
 func decode(r io.Reader, v any, action string) error {
 	data, err := io.ReadAll(r)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"time"
 
@@ -53,6 +54,21 @@ var _ = Describe("filelock", func() {
 		return got
 	}
 
+	// startHolder starts another process that takes the lock on path and
+	// keeps it until it is killed.
+	startHolder := func(path string) *exec.Cmd {
+		cmd := testchild.Command(holderEnv, path)
+		stdin, err := cmd.StdinPipe()
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(func() { stdin.Close() })
+		stdout, err := cmd.StdoutPipe()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(cmd.Start()).To(Succeed())
+		DeferCleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		Expect(bufio.NewReader(stdout).ReadString('\n')).To(Equal("locked\n"))
+		return cmd
+	}
+
 	It("excludes a second holder in the same process until the first unlocks", func() {
 		first, err := filelock.Acquire(path)
 		Expect(err).NotTo(HaveOccurred())
@@ -67,15 +83,7 @@ var _ = Describe("filelock", func() {
 	})
 
 	It("excludes another process, and is released when that process dies", func() {
-		cmd := testchild.Command(holderEnv, path)
-		stdin, err := cmd.StdinPipe()
-		Expect(err).NotTo(HaveOccurred())
-		DeferCleanup(func() { stdin.Close() })
-		stdout, err := cmd.StdoutPipe()
-		Expect(err).NotTo(HaveOccurred())
-		Expect(cmd.Start()).To(Succeed())
-		DeferCleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		Expect(bufio.NewReader(stdout).ReadString('\n')).To(Equal("locked\n"))
+		cmd := startHolder(path)
 
 		ours := acquireInBackground()
 		Consistently(ours, 300*time.Millisecond).ShouldNot(Receive())
@@ -87,15 +95,7 @@ var _ = Describe("filelock", func() {
 	})
 
 	It("TryAcquire tells a held lock (another process alive) from a free one (it died)", func() {
-		cmd := testchild.Command(holderEnv, path)
-		stdin, err := cmd.StdinPipe()
-		Expect(err).NotTo(HaveOccurred())
-		DeferCleanup(func() { stdin.Close() })
-		stdout, err := cmd.StdoutPipe()
-		Expect(err).NotTo(HaveOccurred())
-		Expect(cmd.Start()).To(Succeed())
-		DeferCleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		Expect(bufio.NewReader(stdout).ReadString('\n')).To(Equal("locked\n"))
+		cmd := startHolder(path)
 
 		l, ok, err := filelock.TryAcquire(path)
 		Expect(err).NotTo(HaveOccurred())
