@@ -18,10 +18,8 @@ type EndpointSpec struct {
 	Name      string
 	NetworkID string
 	// DNSServers and DNSSearch are given to the container.
-	DNSServers []string
-	DNSSearch  []string
-	// MTU of the container's interface; 0 keeps the network's.
-	MTU          int
+	DNSServers   []string
+	DNSSearch    []string
 	PortMappings []PortMapping
 	// ACLs are the complete, explicit rule set: HNS on newer Windows
 	// flips an endpoint with any ACL to default-deny, so every intended
@@ -118,3 +116,21 @@ type NetworkHost interface {
 	// ACLs (net-in and net-out after up).
 	UpdateEndpointPolicies(endpointID string, mappings []PortMapping, acls []ACL) error
 }
+
+// InterfaceHost reads and sets the IPv4 settings of network interfaces on
+// the host and inside containers' network compartments. Interfaces are
+// named by their alias (InterfaceAlias). A missing interface satisfies
+// hresult.IsNotFound: a container's interface may appear a moment after
+// its endpoint is attached.
+//
+//counterfeiter:generate . InterfaceHost
+type InterfaceHost interface {
+	InterfaceMTU(alias string) (int, error)
+	SetInterfaceMTU(alias string, mtu int) error
+}
+
+// InterfaceAlias is the alias Windows gives the virtual NIC of an HNS
+// network on the host, or of an endpoint inside its container:
+// "vEthernet (<network or endpoint name>)". winc-network names endpoints
+// after their container's handle.
+func InterfaceAlias(name string) string { return "vEthernet (" + name + ")" }

@@ -75,9 +75,12 @@ type PortReserver interface {
 
 // Networker carries out winc-network's actions.
 type Networker struct {
-	Host   host.NetworkHost
-	Config Config
-	Ports  PortReserver
+	Host host.NetworkHost
+	// Interfaces sets the MTU of containers' interfaces, which HNS
+	// endpoints have no setting for.
+	Interfaces host.InterfaceHost
+	Config     Config
+	Ports      PortReserver
 	// HostLock serializes endpoint changes host-wide: Windows Server 2016
 	// to 1803 fail on concurrent endpoint creates and deletes.
 	HostLock func() (unlock func(), err error)
@@ -251,7 +254,7 @@ func (n *Networker) Up(handle string, in UpInputs) (out UpOutputs, err error) {
 	spec := host.EndpointSpec{
 		Name: handle, NetworkID: network.ID,
 		DNSServers: n.Config.DNSServers, DNSSearch: n.Config.SearchDomains,
-		MTU: n.Config.MTU, PortMappings: rec.PortMappings, ACLs: acls,
+		PortMappings: rec.PortMappings, ACLs: acls,
 		MaxOutgoingBandwidth: n.Config.MaximumOutgoingBandwidth,
 	}
 
@@ -287,10 +290,8 @@ func (n *Networker) Up(handle string, in UpInputs) (out UpOutputs, err error) {
 	if err := n.saveRecord(rec); err != nil {
 		return UpOutputs{}, err
 	}
-	if n.Config.MTU != 0 {
-		// Said on every up so that it is seen: HNS has no MTU setting and
-		// winc-network does not yet set it inside the container.
-		log.Info("mtu-not-applied", lager.Data{"mtu": n.Config.MTU, "reason": "winc_network.mtu is not applied on Windows yet; the container keeps the network's MTU"})
+	if err := n.applyMTU(log, handle); err != nil {
+		return UpOutputs{}, err
 	}
 	log.Info("up", lager.Data{"ip": ep.IP, "ports": rec.PortMappings})
 	return UpOutputs{
@@ -302,6 +303,31 @@ func (n *Networker) Up(handle string, in UpInputs) (out UpOutputs, err error) {
 		DNSServers:    n.Config.DNSServers,
 		SearchDomains: n.Config.SearchDomains,
 	}, nil
+}
+
+// applyMTU sets the MTU of the container's interface: the configured one,
+// or else the NAT network's own. A new container NIC starts at 1500
+// whatever the network's MTU is, and the mismatch fragments or drops
+// large packets, so 0 ("keep the network's") is applied explicitly too.
+func (n *Networker) applyMTU(log lager.Logger, handle string) error {
+	mtu := n.Config.MTU
+	if mtu == 0 {
+		networkAlias := host.InterfaceAlias(n.Config.NetworkName)
+		var err error
+		mtu, err = n.Interfaces.InterfaceMTU(networkAlias)
+		if err != nil {
+			return hresult.Explain("reading the MTU of the NAT network's interface "+networkAlias+" (winc_network.mtu is 0: use the network's)", err)
+		}
+	}
+	alias := host.InterfaceAlias(handle)
+	// The NIC shows up in the container's compartment a moment after the
+	// attach: "not found" is among the transient errors retried.
+	err := n.retry("setting the MTU of "+alias, func() error { return n.Interfaces.SetInterfaceMTU(alias, mtu) })
+	if err != nil {
+		return hresult.Explain(fmt.Sprintf("setting the MTU of %s to %d (winc_network.mtu)", alias, mtu), err)
+	}
+	log.Debug("mtu-set", lager.Data{"interface": alias, "mtu": mtu})
+	return nil
 }
 
 func (n *Networker) acls(rec containerRecord) ([]host.ACL, error) {

@@ -32,10 +32,12 @@ const (
 
 // Env is what an invocation needs from its surroundings.
 type Env struct {
-	Host    host.NetworkHost
-	Version string
-	Stdin   io.Reader
-	Stdout  io.Writer
+	Host host.NetworkHost
+	// Interfaces sets container interface MTUs.
+	Interfaces host.InterfaceHost
+	Version    string
+	Stdin      io.Reader
+	Stdout     io.Writer
 	// Stderr carries JSON log lines; gdn logs them with the action.
 	Stderr io.Writer
 	Sleep  func(time.Duration)
@@ -119,8 +121,9 @@ func run(action, handle, configFile string, env Env, logger lager.Logger) error 
 		return fmt.Errorf("creating state directory %s: %w", cfg.StateDir, err)
 	}
 	n := &network.Networker{
-		Host:   env.Host,
-		Config: cfg,
+		Host:       env.Host,
+		Interfaces: env.Interfaces,
+		Config:     cfg,
 		Ports: portpool.Pool{
 			StateFile: filepath.Join(cfg.StateDir, "ports.json"),
 			Start:     cfg.PortPoolStart,

@@ -25,6 +25,7 @@ import (
 
 	"github.com/garden-windows/garden-windows-release/host"
 	"github.com/garden-windows/garden-windows-release/host/sim"
+	"github.com/garden-windows/garden-windows-release/internal/hresult"
 	"github.com/garden-windows/garden-windows-release/network/portpool"
 )
 
@@ -246,6 +247,9 @@ var _ = Describe("winc-network, driven by gdn's networker", func() {
 			Entry("attaching the endpoint", "AttachEndpoint", sim.Fault("hresult:0xc037010e")),
 			Entry("dying after creating the endpoint", "CreateEndpoint", sim.Fault("crash-after")),
 			Entry("dying after attaching the endpoint", "AttachEndpoint", sim.Fault("crash-after")),
+			Entry("reading the network's MTU", "InterfaceMTU", sim.Fault("hresult:0x80004005")),
+			Entry("setting the container's MTU", "SetInterfaceMTU", sim.Fault("hresult:0x80070057")),
+			Entry("dying after setting the container's MTU", "SetInterfaceMTU", sim.Fault("crash-after")),
 		)
 
 		It("when the port pool is exhausted", func() {
@@ -259,6 +263,54 @@ var _ = Describe("winc-network, driven by gdn's networker", func() {
 
 		It("when the container does not exist", func() {
 			Expect(networker.Network(log, spec("ghost"), 0)).NotTo(Succeed())
+			Expect(endpoints()).To(BeEmpty())
+			Expect(reservations()).To(BeEmpty())
+		})
+	})
+
+	Describe("the MTU of the container's interface", func() {
+		var ifaces sim.Interfaces
+		BeforeEach(func() { ifaces = sim.Interfaces{Host: simHost} })
+
+		mtuOf := func(alias string) int {
+			mtu, err := ifaces.InterfaceMTU(alias)
+			Expect(err).NotTo(HaveOccurred())
+			return mtu
+		}
+
+		It("is the NAT network's when winc_network.mtu is 0", func() {
+			Expect(ifaces.SetInterfaceMTU("vEthernet (winc-nat)", 1450)).To(Succeed())
+			container("app-1")
+			Expect(networker.Network(log, spec("app-1"), 0)).To(Succeed())
+			Expect(mtuOf("vEthernet (app-1)")).To(Equal(1450))
+		})
+
+		It("is winc_network.mtu when set, and goes with the endpoint at down", func() {
+			writeConfig(map[string]any{"mtu": 1400})
+			container("app-1")
+			Expect(networker.Network(log, spec("app-1"), 0)).To(Succeed())
+			Expect(mtuOf("vEthernet (app-1)")).To(Equal(1400))
+			Expect(mtuOf("vEthernet (winc-nat)")).To(Equal(1500), "the network's own interface is left alone")
+
+			Expect(networker.Destroy(log, "app-1")).To(Succeed())
+			_, err := ifaces.InterfaceMTU("vEthernet (app-1)")
+			Expect(hresult.IsNotFound(err)).To(BeTrue(), "%v", err)
+		})
+
+		It("is set once the interface appears (retrying 'not found')", func() {
+			writeConfig(map[string]any{"mtu": 1400})
+			container("app-1")
+			Expect(simHost.SetFault("SetInterfaceMTU", "hresult:0x80070490")).To(Succeed())
+			Expect(networker.Network(log, spec("app-1"), 0)).To(Succeed())
+			Expect(mtuOf("vEthernet (app-1)")).To(Equal(1400))
+		})
+
+		It("names the interface, the value and the property when Windows refuses it", func() {
+			writeConfig(map[string]any{"mtu": 1400})
+			container("app-1")
+			Expect(simHost.SetFault("SetInterfaceMTU", "hresult:0x80070057")).To(Succeed())
+			Expect(networker.Network(log, spec("app-1"), 0)).NotTo(Succeed())
+			Expect(log.Buffer()).To(gbytes.Say(`setting the MTU of vEthernet \(app-1\) to 1400 \(winc_network.mtu\)`))
 			Expect(endpoints()).To(BeEmpty())
 			Expect(reservations()).To(BeEmpty())
 		})

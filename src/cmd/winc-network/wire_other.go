@@ -16,5 +16,5 @@ func wire() (wincnetcli.Env, error) {
 	if err != nil {
 		return wincnetcli.Env{}, err
 	}
-	return wincnetcli.Env{Host: sim.Network{Host: h}, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Sleep: time.Sleep}, nil
+	return wincnetcli.Env{Host: sim.Network{Host: h}, Interfaces: sim.Interfaces{Host: h}, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Sleep: time.Sleep}, nil
 }

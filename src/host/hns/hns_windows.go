@@ -74,8 +74,8 @@ func (Network) HostAddresses() ([]string, error) {
 	return out, nil
 }
 
-// CreateEndpoint creates an endpoint with its policies. MTU is not set:
-// HNS v1 endpoints have no MTU setting (docs/operations.md).
+// CreateEndpoint creates an endpoint with its policies. HNS endpoints have
+// no MTU setting: host/netif sets it on the container's interface.
 func (Network) CreateEndpoint(s host.EndpointSpec) (host.Endpoint, error) {
 	policies, err := policies(s.PortMappings, s.ACLs, s.MaxOutgoingBandwidth)
 	if err != nil {

@@ -15,6 +15,8 @@ import (
 
 	"github.com/garden-windows/garden-windows-release/host"
 	"github.com/garden-windows/garden-windows-release/host/hns"
+	"github.com/garden-windows/garden-windows-release/host/netif"
+	"github.com/garden-windows/garden-windows-release/internal/hresult"
 )
 
 func TestHNS(t *testing.T) {
@@ -37,6 +39,25 @@ var _ = Describe("hns.Network", func() {
 		network, err = n.CreateNATNetwork(host.NATNetwork{Name: "gwr-hns-test", Subnet: subnet, Gateway: "172.31.250.1"})
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(func() { Expect(n.DeleteNetwork(network.ID)).To(Succeed()) })
+	})
+
+	It("reads and sets the MTU of the network's interface through host/netif", func() {
+		var ifaces netif.Interfaces
+		alias := host.InterfaceAlias("gwr-hns-test")
+		// The virtual NIC can appear a moment after the network.
+		var before int
+		Eventually(func() error {
+			var err error
+			before, err = ifaces.InterfaceMTU(alias)
+			return err
+		}, "10s", "200ms").Should(Succeed())
+		Expect(before).To(BeNumerically(">=", 576))
+		Expect(ifaces.SetInterfaceMTU(alias, before-50)).To(Succeed())
+		DeferCleanup(func() { Expect(ifaces.SetInterfaceMTU(alias, before)).To(Succeed()) })
+		Expect(ifaces.InterfaceMTU(alias)).To(Equal(before - 50))
+
+		_, err := ifaces.InterfaceMTU(host.InterfaceAlias("gwr-no-such-network"))
+		Expect(hresult.IsNotFound(err)).To(BeTrue(), "%v", err)
 	})
 
 	It("finds the network by name with its subnet and gateway", func() {

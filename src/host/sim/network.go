@@ -28,6 +28,9 @@ type networkDoc struct {
 	NextID    int                        `json:"next_id"`
 	// HostAddresses are the simulated host's interface addresses.
 	HostAddresses []string `json:"host_addresses"`
+	// MTUs are interface MTUs set by alias; an interface not listed has
+	// Windows's default of 1500.
+	MTUs map[string]int `json:"mtus,omitempty"`
 }
 
 // SimEndpoint is a simulated endpoint and what it is attached to.
@@ -140,9 +143,11 @@ func (n Network) CreateNATNetwork(req host.NATNetwork) (host.NATNetwork, error) 
 // DeleteNetwork deletes a network.
 func (n Network) DeleteNetwork(id string) error {
 	return n.update(func(d *networkDoc) error {
-		if _, ok := d.Networks[id]; !ok {
+		nw, ok := d.Networks[id]
+		if !ok {
 			return &Error{Op: "DeleteNetwork", Code: codeElementNotFound, Text: "network not found"}
 		}
+		delete(d.MTUs, host.InterfaceAlias(nw.Name))
 		delete(d.Networks, id)
 		return nil
 	})
@@ -269,6 +274,8 @@ func (n Network) DetachEndpoint(endpointID, containerID string) error {
 		if !ok {
 			return &Error{Op: "DetachEndpoint", Code: codeElementNotFound, Text: "Element not found"}
 		}
+		// The container's interface goes with the attachment.
+		delete(d.MTUs, host.InterfaceAlias(e.Name))
 		e.AttachedTo = ""
 		return nil
 	})
@@ -281,9 +288,11 @@ func (n Network) DeleteEndpoint(endpointID string) error {
 		return err
 	}
 	err = n.update(func(d *networkDoc) error {
-		if _, ok := d.Endpoints[endpointID]; !ok {
+		e, ok := d.Endpoints[endpointID]
+		if !ok {
 			return &Error{Op: "DeleteEndpoint", Code: codeElementNotFound, Text: "Element not found"}
 		}
+		delete(d.MTUs, host.InterfaceAlias(e.Name))
 		delete(d.Endpoints, endpointID)
 		return nil
 	})
@@ -309,4 +318,78 @@ func (n Network) UpdateEndpointPolicies(endpointID string, ms []host.PortMapping
 		e.Spec.PortMappings, e.Spec.ACLs = ms, acls
 		return nil
 	})
+}
+
+// Interfaces simulates the IP interfaces HNS makes: a network's virtual NIC
+// on the host, and an attached endpoint's NIC in its container, each named
+// by host.InterfaceAlias and starting at an MTU of 1500.
+type Interfaces struct {
+	Host Host
+}
+
+var _ host.InterfaceHost = Interfaces{}
+
+// defaultMTU is Windows's MTU for a new virtual NIC.
+const defaultMTU = 1500
+
+func interfaceExists(d *networkDoc, alias string) bool {
+	for _, nw := range d.Networks {
+		if host.InterfaceAlias(nw.Name) == alias {
+			return true
+		}
+	}
+	for _, e := range d.Endpoints {
+		if e.AttachedTo != "" && host.InterfaceAlias(e.Name) == alias {
+			return true
+		}
+	}
+	return false
+}
+
+func interfaceNotFound(op, alias string) error {
+	return &Error{Op: op, Code: 0x490, Text: "interface " + alias + " not found"}
+}
+
+// InterfaceMTU reads an interface's MTU.
+func (i Interfaces) InterfaceMTU(alias string) (int, error) {
+	if _, err := i.Host.before("InterfaceMTU"); err != nil {
+		return 0, err
+	}
+	d, err := Network{Host: i.Host}.read()
+	if err != nil {
+		return 0, err
+	}
+	if !interfaceExists(&d, alias) {
+		return 0, interfaceNotFound("InterfaceMTU", alias)
+	}
+	if mtu, ok := d.MTUs[alias]; ok {
+		return mtu, nil
+	}
+	return defaultMTU, nil
+}
+
+// SetInterfaceMTU sets an interface's MTU; like Windows it refuses an IPv4
+// MTU below 576 (ERROR_INVALID_PARAMETER).
+func (i Interfaces) SetInterfaceMTU(alias string, mtu int) error {
+	after, err := i.Host.before("SetInterfaceMTU")
+	if err != nil {
+		return err
+	}
+	err = Network{Host: i.Host}.update(func(d *networkDoc) error {
+		if !interfaceExists(d, alias) {
+			return interfaceNotFound("SetInterfaceMTU", alias)
+		}
+		if mtu < 576 {
+			return &Error{Op: "SetInterfaceMTU", Code: 0x57, Text: fmt.Sprintf("MTU %d is invalid", mtu)}
+		}
+		if d.MTUs == nil {
+			d.MTUs = map[string]int{}
+		}
+		d.MTUs[alias] = mtu
+		return nil
+	})
+	if err == nil {
+		afterOp(after)
+	}
+	return err
 }
