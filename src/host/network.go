@@ -107,6 +107,9 @@ type NetworkHost interface {
 
 	CreateEndpoint(spec EndpointSpec) (Endpoint, error)
 	EndpointByName(name string) (e Endpoint, ok bool, err error)
+	// Endpoints lists the endpoints of network networkID (cell-prep looks
+	// for leaked ones).
+	Endpoints(networkID string) ([]Endpoint, error)
 	// AttachEndpoint puts the endpoint into container containerID's
 	// network compartment (hot attach).
 	AttachEndpoint(endpointID, containerID string) error

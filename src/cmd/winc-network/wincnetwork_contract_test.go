@@ -119,7 +119,7 @@ var _ = Describe("winc-network, driven by gdn's networker", func() {
 	}
 
 	endpoints := func() []sim.SimEndpoint {
-		eps, err := hns.Endpoints()
+		eps, err := hns.AllEndpoints()
 		Expect(err).NotTo(HaveOccurred())
 		return eps
 	}

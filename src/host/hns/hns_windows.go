@@ -131,6 +131,21 @@ func protocolName(p host.Protocol) string {
 }
 
 // EndpointByName finds an endpoint.
+// Endpoints lists the endpoints of a network.
+func (Network) Endpoints(networkID string) ([]host.Endpoint, error) {
+	all, err := hcsshim.HNSListEndpointRequest()
+	if err != nil {
+		return nil, err
+	}
+	out := []host.Endpoint{}
+	for _, e := range all {
+		if strings.EqualFold(e.VirtualNetwork, networkID) {
+			out = append(out, host.Endpoint{ID: e.Id, Name: e.Name, NetworkID: e.VirtualNetwork, IP: e.IPAddress.String()})
+		}
+	}
+	return out, nil
+}
+
 func (Network) EndpointByName(name string) (host.Endpoint, bool, error) {
 	e, err := hcsshim.GetHNSEndpointByName(name)
 	if err != nil {

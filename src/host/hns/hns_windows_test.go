@@ -89,6 +89,9 @@ var _ = Describe("hns.Network", func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(ok).To(BeTrue())
 		Expect(found.ID).To(Equal(ep.ID))
+		listed, err := n.Endpoints(network.ID)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(listed).To(ContainElement(HaveField("Name", "gwr-hns-test-ep")), "cell-prep lists a network's endpoints")
 
 		Expect(n.UpdateEndpointPolicies(ep.ID,
 			[]host.PortMapping{{Protocol: host.ProtocolTCP, HostPort: 45002, ContainerPort: 9090}},

@@ -95,6 +95,19 @@ type FakeNetworkHost struct {
 		result2 bool
 		result3 error
 	}
+	EndpointsStub        func(string) ([]host.Endpoint, error)
+	endpointsMutex       sync.RWMutex
+	endpointsArgsForCall []struct {
+		arg1 string
+	}
+	endpointsReturns struct {
+		result1 []host.Endpoint
+		result2 error
+	}
+	endpointsReturnsOnCall map[int]struct {
+		result1 []host.Endpoint
+		result2 error
+	}
 	HostAddressesStub        func() ([]string, error)
 	hostAddressesMutex       sync.RWMutex
 	hostAddressesArgsForCall []struct {
@@ -578,6 +591,70 @@ func (fake *FakeNetworkHost) EndpointByNameReturnsOnCall(i int, result1 host.End
 		result2 bool
 		result3 error
 	}{result1, result2, result3}
+}
+
+func (fake *FakeNetworkHost) Endpoints(arg1 string) ([]host.Endpoint, error) {
+	fake.endpointsMutex.Lock()
+	ret, specificReturn := fake.endpointsReturnsOnCall[len(fake.endpointsArgsForCall)]
+	fake.endpointsArgsForCall = append(fake.endpointsArgsForCall, struct {
+		arg1 string
+	}{arg1})
+	stub := fake.EndpointsStub
+	fakeReturns := fake.endpointsReturns
+	fake.recordInvocation("Endpoints", []interface{}{arg1})
+	fake.endpointsMutex.Unlock()
+	if stub != nil {
+		return stub(arg1)
+	}
+	if specificReturn {
+		return ret.result1, ret.result2
+	}
+	return fakeReturns.result1, fakeReturns.result2
+}
+
+func (fake *FakeNetworkHost) EndpointsCallCount() int {
+	fake.endpointsMutex.RLock()
+	defer fake.endpointsMutex.RUnlock()
+	return len(fake.endpointsArgsForCall)
+}
+
+func (fake *FakeNetworkHost) EndpointsCalls(stub func(string) ([]host.Endpoint, error)) {
+	fake.endpointsMutex.Lock()
+	defer fake.endpointsMutex.Unlock()
+	fake.EndpointsStub = stub
+}
+
+func (fake *FakeNetworkHost) EndpointsArgsForCall(i int) string {
+	fake.endpointsMutex.RLock()
+	defer fake.endpointsMutex.RUnlock()
+	argsForCall := fake.endpointsArgsForCall[i]
+	return argsForCall.arg1
+}
+
+func (fake *FakeNetworkHost) EndpointsReturns(result1 []host.Endpoint, result2 error) {
+	fake.endpointsMutex.Lock()
+	defer fake.endpointsMutex.Unlock()
+	fake.EndpointsStub = nil
+	fake.endpointsReturns = struct {
+		result1 []host.Endpoint
+		result2 error
+	}{result1, result2}
+}
+
+func (fake *FakeNetworkHost) EndpointsReturnsOnCall(i int, result1 []host.Endpoint, result2 error) {
+	fake.endpointsMutex.Lock()
+	defer fake.endpointsMutex.Unlock()
+	fake.EndpointsStub = nil
+	if fake.endpointsReturnsOnCall == nil {
+		fake.endpointsReturnsOnCall = make(map[int]struct {
+			result1 []host.Endpoint
+			result2 error
+		})
+	}
+	fake.endpointsReturnsOnCall[i] = struct {
+		result1 []host.Endpoint
+		result2 error
+	}{result1, result2}
 }
 
 func (fake *FakeNetworkHost) HostAddresses() ([]string, error) {

@@ -80,8 +80,8 @@ func (n Network) SetHostAddresses(addrs []string) error {
 	return n.update(func(d *networkDoc) error { d.HostAddresses = addrs; return nil })
 }
 
-// Endpoints returns every simulated endpoint (tests).
-func (n Network) Endpoints() ([]SimEndpoint, error) {
+// AllEndpoints returns every simulated endpoint (tests).
+func (n Network) AllEndpoints() ([]SimEndpoint, error) {
 	d, err := n.read()
 	if err != nil {
 		return nil, err
@@ -238,6 +238,25 @@ func (n Network) EndpointByName(name string) (host.Endpoint, bool, error) {
 		}
 	}
 	return host.Endpoint{}, false, nil
+}
+
+// Endpoints lists a network's endpoints.
+func (n Network) Endpoints(networkID string) ([]host.Endpoint, error) {
+	if _, err := n.Host.before("Endpoints"); err != nil {
+		return nil, err
+	}
+	d, err := n.read()
+	if err != nil {
+		return nil, err
+	}
+	out := []host.Endpoint{}
+	for _, e := range d.Endpoints {
+		if e.NetworkID == networkID {
+			out = append(out, e.Endpoint)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
 }
 
 // AttachEndpoint attaches an endpoint to a running simulated container.

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 
 	"code.cloudfoundry.org/lager/v3"
 
@@ -223,6 +224,24 @@ func (m Manager) destroy(v Volume) error {
 		return fmt.Errorf("removing the metadata of volume %s: %w", v.Handle, err)
 	}
 	return nil
+}
+
+// Handles lists the handles that have a volume, created or half-made.
+func (m Manager) Handles() ([]string, error) {
+	entries, err := os.ReadDir(m.Local(m.Dir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		if h, ok := strings.CutSuffix(e.Name(), ".json"); ok && !e.IsDir() && handle.Validate(h) == nil {
+			out = append(out, h)
+		}
+	}
+	return out, nil
 }
 
 // Usage is a volume's disk use in bytes: Exclusive is what the container
