@@ -169,16 +169,7 @@ func newAgent(configFile string, env Env, logger lager.Logger) (*cellprep.Agent,
 		a.Ports = &pool
 		a.Networker = &network.Networker{
 			Host: env.Network, Config: netCfg, Log: logger, Sleep: time.Sleep, Ports: pool,
-			HostLock: func() (func(), error) {
-				if err := os.MkdirAll(stateDir, 0o755); err != nil {
-					return nil, err
-				}
-				l, err := filelock.Acquire(filepath.Join(stateDir, "endpoints.lock"))
-				if err != nil {
-					return nil, err
-				}
-				return func() { _ = l.Unlock() }, nil
-			},
+			HostLock: filelock.Holder(filepath.Join(stateDir, "endpoints.lock")),
 		}
 	}
 	if cfg.GrootConfig != "" {
@@ -189,16 +180,7 @@ func newAgent(configFile string, env Env, logger lager.Logger) (*cellprep.Agent,
 		lock := env.Local(winpath.Join(gcfg.DriverStore, "volumes.lock"))
 		a.Volumes = &volume.Manager{
 			Dir: winpath.Join(gcfg.DriverStore, "volumes"), Local: env.Local, Host: env.Volumes, Log: logger,
-			HostLock: func() (func(), error) {
-				if err := os.MkdirAll(filepath.Dir(lock), 0o755); err != nil {
-					return nil, err
-				}
-				l, err := filelock.Acquire(lock)
-				if err != nil {
-					return nil, err
-				}
-				return func() { _ = l.Unlock() }, nil
-			},
+			HostLock: filelock.Holder(lock),
 		}
 	}
 	return a, nil

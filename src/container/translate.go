@@ -16,6 +16,7 @@ import (
 
 	"github.com/garden-windows/garden-windows-release/host"
 	"github.com/garden-windows/garden-windows-release/internal/cmdline"
+	"github.com/garden-windows/garden-windows-release/internal/handle"
 	"github.com/garden-windows/garden-windows-release/internal/winpath"
 )
 
@@ -284,20 +285,8 @@ func TranslateProcess(p *specs.Process, stdio bool) (host.ProcessSpec, error) {
 // ValidateID checks a container id: HCS and winc's state directory use it
 // as a name, so it must be a plain, non-empty file name.
 func ValidateID(id string) error {
-	if id == "" {
-		return invalid("container id", "is empty")
-	}
-	if len(id) > 128 {
-		return invalid("container id", "%q is longer than 128 characters", id)
-	}
-	for _, r := range id {
-		ok := r == '-' || r == '_' || r == '.' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')
-		if !ok {
-			return invalid("container id", "%q has %q: use letters, digits, '-', '_' and '.'", id, r)
-		}
-	}
-	if id == "." || id == ".." {
-		return invalid("container id", "%q is not a name", id)
+	if err := handle.Validate(id); err != nil {
+		return invalid("container id", "%s", strings.TrimPrefix(err.Error(), handle.ErrInvalid.Error()+": "))
 	}
 	return nil
 }

@@ -61,13 +61,7 @@ func (g Groot) volumes() volume.Manager {
 	lockPath := g.Local(winpath.Join(g.Config.DriverStore, "volumes.lock"))
 	return volume.Manager{
 		Dir: winpath.Join(g.Config.DriverStore, "volumes"), Local: g.Local, Host: g.Volumes, Log: g.Log,
-		HostLock: func() (func(), error) {
-			l, err := filelock.Acquire(lockPath)
-			if err != nil {
-				return nil, fmt.Errorf("locking the volume store: %w", err)
-			}
-			return func() { _ = l.Unlock() }, nil
-		},
+		HostLock: filelock.Holder(lockPath),
 	}
 }
 

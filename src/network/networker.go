@@ -13,6 +13,7 @@ import (
 	"code.cloudfoundry.org/lager/v3"
 
 	"github.com/garden-windows/garden-windows-release/host"
+	"github.com/garden-windows/garden-windows-release/internal/handle"
 	"github.com/garden-windows/garden-windows-release/internal/hresult"
 	"github.com/garden-windows/garden-windows-release/internal/retry"
 	"github.com/garden-windows/garden-windows-release/internal/statefile"
@@ -499,13 +500,5 @@ func validateHandle(h string) error {
 	if h == "" {
 		return errors.New("no container handle given (--handle)")
 	}
-	for _, r := range h {
-		if r == '/' || r == '\\' || r == ':' || r < ' ' {
-			return fmt.Errorf("container handle %q has %q: handles are plain names", h, r)
-		}
-	}
-	if h == "." || h == ".." {
-		return fmt.Errorf("container handle %q is not a name", h)
-	}
-	return nil
+	return handle.Validate(h)
 }

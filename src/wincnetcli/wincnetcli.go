@@ -129,15 +129,9 @@ func run(action, handle, configFile string, env Env, logger lager.Logger) error 
 			Start:     cfg.PortPoolStart,
 			Size:      cfg.PortPoolSize,
 		},
-		HostLock: func() (func(), error) {
-			l, err := filelock.Acquire(filepath.Join(cfg.StateDir, "endpoints.lock"))
-			if err != nil {
-				return nil, err
-			}
-			return func() { _ = l.Unlock() }, nil
-		},
-		Log:   logger,
-		Sleep: env.Sleep,
+		HostLock: filelock.Holder(filepath.Join(cfg.StateDir, "endpoints.lock")),
+		Log:      logger,
+		Sleep:    env.Sleep,
 	}
 	needsHandle := func() error {
 		if handle == "" {

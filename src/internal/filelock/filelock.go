@@ -11,6 +11,7 @@ package filelock
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 )
 
 // Lock is a held lock; Unlock releases it.
@@ -72,4 +73,20 @@ func (l *Lock) Unlock() error {
 		return fmt.Errorf("unlocking %s: %w", l.f.Name(), err)
 	}
 	return nil
+}
+
+// Holder returns a function that takes the exclusive lock on path,
+// creating its directory if needed, and returns the function that releases
+// it: the shape of the host-wide locks the plugins' cores are given.
+func Holder(path string) func() (unlock func(), err error) {
+	return func() (func(), error) {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, fmt.Errorf("creating the directory of lock file %s: %w", path, err)
+		}
+		l, err := Acquire(path)
+		if err != nil {
+			return nil, err
+		}
+		return func() { _ = l.Unlock() }, nil
+	}
 }

@@ -82,6 +82,20 @@ var _ = Describe("filelock", func() {
 		Expect(l.Unlock()).To(Succeed())
 	})
 
+	It("Holder creates the lock's directory, holds the lock, and its unlock releases it", func() {
+		nested := filepath.Join(GinkgoT().TempDir(), "a", "b", "host.lock")
+		unlock, err := filelock.Holder(nested)()
+		Expect(err).NotTo(HaveOccurred())
+		_, ok, err := filelock.TryAcquire(nested)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(ok).To(BeFalse(), "held")
+		unlock()
+		l, ok, err := filelock.TryAcquire(nested)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(ok).To(BeTrue(), "released")
+		Expect(l.Unlock()).To(Succeed())
+	})
+
 	It("excludes another process, and is released when that process dies", func() {
 		cmd := startHolder(path)
 
