@@ -106,8 +106,12 @@ func all(Check) bool { return true }
 // Plan inspects every check and says what converge would do.
 func (a *Agent) Plan() Report { return a.inspect(all) }
 
-// Check verifies every check (post-start); it changes nothing.
-func (a *Agent) Check() Report { return a.inspect(all) }
+// Check verifies readiness (post-start); it changes nothing. The clean-up
+// checks are left out: once gdn runs, a volume or port reservation whose
+// container is being created looks leaked.
+func (a *Agent) Check() Report {
+	return a.inspect(func(c Check) bool { _, cleanup := c.(leakCheck); return !cleanup })
+}
 
 // ErrNotReady is returned when the cell is not ready after converging.
 var ErrNotReady = errors.New("the cell is not ready")
@@ -165,7 +169,7 @@ var ErrRebootScheduled = errors.New("a reboot was scheduled")
 func (a *Agent) reboot(pick func(Check) bool, changed []string, cause error) (Report, error) {
 	if !a.Config.RebootIfRequired {
 		r := a.finish(pick, changed, cause.Error())
-		return r, fmt.Errorf("%w; cell-prep does not reboot unless cell_prep.reboot_if_required is true: reboot the VM (bosh restart, or bosh recreate), or set the property and deploy again", cause)
+		return r, fmt.Errorf("%w; cell-prep does not reboot unless cell_prep.reboot_if_required is true: reboot the VM (Restart-Computer over bosh ssh, or from the IaaS; not bosh recreate, whose new VM lacks the feature again) and deploy again, or set the property and deploy again", cause)
 	}
 	reason := "cell-prep: " + cause.Error()
 	if err := a.System.ScheduleReboot(reason); err != nil {

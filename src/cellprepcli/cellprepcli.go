@@ -111,6 +111,9 @@ func Main(args []string, env Env) int {
 	switch command {
 	case "plan", "check":
 		r := agent.Plan()
+		if command == "check" {
+			r = agent.Check()
+		}
 		if *asJSON {
 			printJSON(env.Stdout, r)
 		} else {

@@ -132,6 +132,13 @@ func (n *Networker) retry(what string, op func() error) error {
 // CreateNetwork makes the host's NAT network, or checks that the one there
 // matches the configuration.
 func (n *Networker) CreateNetwork() (host.NATNetwork, error) {
+	// winc-network's and cell-prep's pre-starts may both get here at
+	// once: one creates, the other then finds it.
+	unlock, err := n.HostLock()
+	if err != nil {
+		return host.NATNetwork{}, err
+	}
+	defer unlock()
 	c := n.Config
 	existing, ok, err := n.Host.NetworkByName(c.NetworkName)
 	if err != nil {

@@ -226,6 +226,9 @@ var _ = Describe("cell-prep on a simulated Windows host", func() {
 		s, code := run("plan")
 		Expect(code).To(Equal(0))
 		Expect(s.Out).To(gbytes.Say(`leaked-endpoints\s+1 HNS endpoints without a container: ghost`))
+		s, code = run("check")
+		Expect(code).To(Equal(0), "post-start's check leaves clean-ups out: with gdn running, a container being created looks leaked")
+		Expect(string(s.Out.Contents())).NotTo(ContainSubstring("leaked-"))
 
 		s, code = run("converge")
 		Expect(code).To(Equal(0), string(s.Out.Contents()))

@@ -134,6 +134,21 @@ var _ = Describe("winc-network, driven by gdn's networker", func() {
 		Expect(n.Gateway).To(Equal("172.30.0.1"))
 	})
 
+	It("creates the network once when several creates run at once (two jobs' pre-starts)", func() {
+		Expect(wincNetwork("--action", "delete").Run()).To(Succeed())
+		cmds := make([]*exec.Cmd, 5)
+		for i := range cmds {
+			cmds[i] = wincNetwork("--action", "create")
+			Expect(cmds[i].Start()).To(Succeed())
+		}
+		for _, c := range cmds {
+			Expect(c.Wait()).To(Succeed())
+		}
+		_, ok, err := hns.NetworkByName("winc-nat")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(ok).To(BeTrue())
+	})
+
 	It("refuses to change an existing network, saying what differs", func() {
 		writeConfig(map[string]any{"subnet_range": "172.31.0.0/22"})
 		out, err := wincNetwork("--action", "create").CombinedOutput()
