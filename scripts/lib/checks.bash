@@ -42,3 +42,11 @@ check_go_test() {
   # shellcheck disable=SC2086 # one argument per package
   (cd "$module" && go test -count=1 $pkgs)
 }
+
+# yamllint of YAML files and directories (every *.yml and *.yaml below them)
+# with a yamllint config; warnings fail the check too.
+check_yaml() {
+  local config=$1
+  shift
+  yamllint --strict --config-file "$config" "$@"
+}
