@@ -1,0 +1,261 @@
+// Package tiletest builds the Ops Manager tile of this release (a .pivotal
+// file: the product template in metadata/, the release tarball in
+// releases/, migrations in migrations/v1/) and checks that the product
+// template in tile/ stays in step with the jobs the release really ships:
+// every job template it names is in the release tarball, every property its
+// manifest snippets set is declared in that job's spec (job.MF in the
+// tarball) with a compatible type, every form property is used, and every
+// default matches the spec's or is a documented difference.
+//
+// scripts/build-tile runs Build through ./buildtile; the package's tests
+// build the tile with that script and check it.
+package tiletest
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Release is what the checks need from a BOSH release tarball: its name,
+// version and jobs, each with the spec the tarball ships (job.MF).
+type Release struct {
+	Name    string
+	Version string
+	// Jobs by name.
+	Jobs map[string]*JobSpec
+}
+
+// JobNames lists the release's jobs in order.
+func (r *Release) JobNames() []string {
+	names := make([]string, 0, len(r.Jobs))
+	for name := range r.Jobs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// JobSpec is a job's spec: its properties by their dotted names, as the spec
+// declares them.
+type JobSpec struct {
+	Name       string
+	Properties map[string]SpecProperty
+}
+
+// SpecProperty is one property of a job spec.
+type SpecProperty struct {
+	Description string
+	// Default is the spec's default as YAML decodes it (string, int, bool,
+	// []any, map[string]any); nil with HasDefault false when the spec has
+	// none.
+	Default    any
+	HasDefault bool
+}
+
+// Kind is the type of the property: from its default when it has one,
+// otherwise from its description (see kindFromDescription), and how it was
+// found, for messages.
+func (p SpecProperty) Kind() (Kind, string) {
+	if p.HasDefault && p.Default != nil {
+		return kindOf(p.Default), "its default"
+	}
+	return kindFromDescription(p.Description), "its description (it has no default)"
+}
+
+// ElemKind is the kind of the elements of a list property whose default
+// has some, and KindAny otherwise.
+func (p SpecProperty) ElemKind() Kind {
+	if list, ok := p.Default.([]any); ok && len(list) > 0 {
+		return kindOf(list[0])
+	}
+	return KindAny
+}
+
+// below lists the spec's properties under name (name.x, name.x.y, ...).
+func (s *JobSpec) below(name string) []string {
+	var out []string
+	for p := range s.Properties {
+		if strings.HasPrefix(p, name+".") {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// similar suggests what a misspelt or renamed property may have meant:
+// properties at the same depth under the same parent whose last part
+// starts with the other's (subnet, subnet_range) or is at most two edits
+// away (max_container, max_containers).
+func (s *JobSpec) similar(name string) []string {
+	parts := strings.Split(name, ".")
+	parent, last := strings.Join(parts[:len(parts)-1], "."), parts[len(parts)-1]
+	seen := map[string]bool{}
+	for p := range s.Properties {
+		pparts := strings.Split(p, ".")
+		if len(pparts) < len(parts) || strings.Join(pparts[:len(parts)-1], ".") != parent {
+			continue
+		}
+		candidate := pparts[len(parts)-1]
+		if strings.HasPrefix(candidate, last) || strings.HasPrefix(last, candidate) || editDistance(candidate, last) <= 2 {
+			seen[strings.Join(pparts[:len(parts)], ".")] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for c := range seen {
+		out = append(out, c)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+type releaseManifest struct {
+	Name    string `yaml:"name"`
+	Version string `yaml:"version"`
+	Jobs    []struct {
+		Name string `yaml:"name"`
+	} `yaml:"jobs"`
+}
+
+// ReadRelease reads a release tarball (as bosh create-release --tarball
+// makes it): release.MF, and the spec of every job it lists. Packages are
+// skipped without being read into memory.
+func ReadRelease(tarball string) (*Release, error) {
+	f, err := os.Open(tarball)
+	if err != nil {
+		return nil, fmt.Errorf("opening the release tarball: %w", err)
+	}
+	defer f.Close()
+	wanted := func(name string) bool {
+		return name == "release.MF" || (strings.HasPrefix(name, "jobs/") && strings.HasSuffix(name, ".tgz"))
+	}
+	entries, err := untgz(f, wanted)
+	if err != nil {
+		return nil, fmt.Errorf("reading release tarball %s: %w", tarball, err)
+	}
+	raw, ok := entries["release.MF"]
+	if !ok {
+		return nil, fmt.Errorf("release tarball %s has no release.MF: is it a BOSH release tarball (scripts/create-release)?", tarball)
+	}
+	var mf releaseManifest
+	if err := yaml.Unmarshal(raw, &mf); err != nil {
+		return nil, fmt.Errorf("parsing release.MF of %s: %w", tarball, err)
+	}
+	if mf.Name == "" || mf.Version == "" {
+		return nil, fmt.Errorf("release.MF of %s has no name or version", tarball)
+	}
+	rel := &Release{Name: mf.Name, Version: mf.Version, Jobs: map[string]*JobSpec{}}
+	for _, j := range mf.Jobs {
+		archive, ok := entries["jobs/"+j.Name+".tgz"]
+		if !ok {
+			return nil, fmt.Errorf("release.MF of %s lists job %s, but the tarball has no jobs/%s.tgz", tarball, j.Name, j.Name)
+		}
+		files, err := untgz(bytes.NewReader(archive), func(name string) bool { return name == "job.MF" })
+		if err != nil {
+			return nil, fmt.Errorf("reading jobs/%s.tgz of %s: %w", j.Name, tarball, err)
+		}
+		spec, ok := files["job.MF"]
+		if !ok {
+			return nil, fmt.Errorf("jobs/%s.tgz of %s has no job.MF (the job's spec)", j.Name, tarball)
+		}
+		js, err := ParseJobSpec(spec)
+		if err != nil {
+			return nil, fmt.Errorf("job %s of %s: %w", j.Name, tarball, err)
+		}
+		if js.Name != j.Name {
+			return nil, fmt.Errorf("jobs/%s.tgz of %s holds the spec of job %q", j.Name, tarball, js.Name)
+		}
+		rel.Jobs[j.Name] = js
+	}
+	return rel, nil
+}
+
+// ParseJobSpec parses a job spec (jobs/NAME/spec, or job.MF in a release).
+func ParseJobSpec(raw []byte) (*JobSpec, error) {
+	var spec struct {
+		Name       string `yaml:"name"`
+		Properties map[string]struct {
+			Description string    `yaml:"description"`
+			Default     yaml.Node `yaml:"default"`
+		} `yaml:"properties"`
+	}
+	if err := yaml.Unmarshal(raw, &spec); err != nil {
+		return nil, fmt.Errorf("parsing the job spec: %w", err)
+	}
+	if spec.Name == "" {
+		return nil, errors.New("the job spec has no name")
+	}
+	js := &JobSpec{Name: spec.Name, Properties: map[string]SpecProperty{}}
+	for name, p := range spec.Properties {
+		sp := SpecProperty{Description: strings.TrimSpace(p.Description)}
+		if p.Default.Kind != 0 {
+			if err := p.Default.Decode(&sp.Default); err != nil {
+				return nil, fmt.Errorf("the default of property %s: %w", name, err)
+			}
+			sp.HasDefault = true
+		}
+		js.Properties[name] = sp
+	}
+	return js, nil
+}
+
+// untgz returns the regular files of a gzipped tar that keep wants, by
+// clean relative name ("./job.MF" is "job.MF").
+func untgz(r io.Reader, keep func(string) bool) (map[string][]byte, error) {
+	gz, err := gzip.NewReader(r)
+	if err != nil {
+		return nil, err
+	}
+	defer gz.Close()
+	tr := tar.NewReader(gz)
+	files := map[string][]byte{}
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return files, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		name := strings.TrimPrefix(path.Clean(hdr.Name), "./")
+		if hdr.Typeflag != tar.TypeReg || !keep(name) {
+			continue
+		}
+		content, err := io.ReadAll(tr)
+		if err != nil {
+			return nil, err
+		}
+		files[name] = content
+	}
+}
