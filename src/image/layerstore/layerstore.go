@@ -24,6 +24,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"code.cloudfoundry.org/lager/v3"
@@ -257,31 +258,109 @@ func (s Store) importLayer(dir string, l image.Layer, parents []string) (int64, 
 	return uncompressed.n, nil
 }
 
-// ahead runs reads of r in a goroutine, one buffer ahead of the consumer,
-// so that the stages before it overlap with the ones after it.
+// ahead runs reads of r in a goroutine that keeps up to stageBuffers
+// chunks of stageChunk bytes ready for the consumer, so that the stages
+// before it overlap with the ones after it. Chunks are large on purpose: an
+// io.Pipe hands over each small write (an inflate window, a tar header)
+// separately, and those hand-offs cost more than the work they overlap.
 func ahead(r io.Reader) *stage {
-	pr, pw := io.Pipe()
-	st := &stage{PipeReader: pr, done: make(chan struct{})}
-	go func() {
-		defer close(st.done)
-		buf := make([]byte, 1<<20)
-		_, err := io.CopyBuffer(pw, r, buf)
-		pw.CloseWithError(err)
-	}()
+	st := &stage{
+		chunks:  make(chan []byte, stageBuffers),
+		free:    make(chan []byte, stageBuffers),
+		stopped: make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	for range stageBuffers {
+		st.free <- make([]byte, stageChunk)
+	}
+	go st.fill(r)
 	return st
 }
 
+const (
+	stageChunk   = 1 << 20
+	stageBuffers = 4
+)
+
+var errStopped = errors.New("import stopped")
+
 // stage is the reading end of ahead.
 type stage struct {
-	*io.PipeReader
-	done chan struct{}
+	chunks, free chan []byte
+	stopped      chan struct{}
+	stopOnce     sync.Once
+	done         chan struct{}
+	// err ends the stream once chunks is closed: io.EOF or why reading
+	// failed. It is written before chunks is closed.
+	err error
+	// cur is what is left of the chunk being read; buf is all of it.
+	cur, buf []byte
+}
+
+func (st *stage) fill(r io.Reader) {
+	defer close(st.done)
+	defer close(st.chunks)
+	for {
+		var buf []byte
+		select {
+		case buf = <-st.free:
+		case <-st.stopped:
+			st.err = errStopped
+			return
+		}
+		n, err := fillChunk(r, buf)
+		if n > 0 {
+			select {
+			case st.chunks <- buf[:n]:
+			case <-st.stopped:
+				st.err = errStopped
+				return
+			}
+		}
+		if err != nil {
+			st.err = err
+			return
+		}
+	}
+}
+
+// fillChunk reads into buf until it is full or r ends; unlike io.ReadFull
+// it keeps r's own io.ErrUnexpectedEOF (a truncated layer) apart from the
+// end of the stream.
+func fillChunk(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+func (st *stage) Read(p []byte) (int, error) {
+	for len(st.cur) == 0 {
+		if st.buf != nil {
+			st.free <- st.buf[:cap(st.buf)]
+			st.buf = nil
+		}
+		chunk, ok := <-st.chunks
+		if !ok {
+			return 0, st.err
+		}
+		st.cur, st.buf = chunk, chunk
+	}
+	n := copy(p, st.cur)
+	st.cur = st.cur[n:]
+	return n, nil
 }
 
 // stop ends the stage's goroutine and waits for it, so that what it reads
 // can be closed safely afterwards.
-func (s *stage) stop() {
-	s.CloseWithError(errors.New("import stopped"))
-	<-s.done
+func (st *stage) stop() {
+	st.stopOnce.Do(func() { close(st.stopped) })
+	<-st.done
 }
 
 // decompress opens the layer's tar according to its media type.
