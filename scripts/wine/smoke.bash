@@ -129,6 +129,41 @@ run_smoke_tests() {
     sh -c '"$1" "$2" tar 4243 vcap "C:\x" </dev/null' _ "${wine}" "${nstar}"
   rm -rf "${wstate}"
 
+  # groot.exe: its command line, a bad configuration, a missing image,
+  # and the calls that work without HCS (capacity, an idempotent delete).
+  local groot=${exe_dir}/groot/groot.exe gdir=${prefix}/drive_c/groot-smoke
+  rm -rf "${gdir}"
+  mkdir -p "${gdir}"
+  printf '%s' '{"driver_store":"C:\\groot-smoke\\store"}' >"${gdir}/groot.json"
+  printf '%s' '{"driver_store":"C:\\groot-smoke\\store","log_level":"loud"}' >"${gdir}/bad.json"
+  smoke "groot.exe --version" 0 "^groot version dev\$" "${wine}" "${groot}" --version
+  smoke "groot.exe create without a handle says so" 2 "create takes an image URI and a handle" \
+    "${wine}" "${groot}" --config 'C:\groot-smoke\groot.json' create oci:///C:/x
+  smoke "groot.exe with a bad log level names the field" 1 'log_level: "loud"' \
+    "${wine}" "${groot}" --config 'C:\groot-smoke\bad.json' capacity
+  smoke "groot.exe pull of a missing layout names its path" 1 'C:\\groot-smoke\\missing' \
+    "${wine}" "${groot}" --config 'C:\groot-smoke\groot.json' pull oci:///C:/groot-smoke/missing
+  smoke "groot.exe capacity reports the driver store's disk" 0 '^\{"capacity":[1-9][0-9]*\}' \
+    "${wine}" "${groot}" --config 'C:\groot-smoke\groot.json' capacity
+  smoke "groot.exe delete of an unknown handle succeeds" 0 "" \
+    "${wine}" "${groot}" --config 'C:\groot-smoke\groot.json' delete app
+  smoke "groot.exe left no volume behind" 0 "^\$" sh -c 'ls -A "$1/store/volumes" 2>/dev/null | grep -v "^volumes.lock\$" || true' _ "${gdir}"
+
+  # cell-prep.exe: its command line, a bad configuration naming the field,
+  # and a plan, which changes nothing; Wine has no DISM or netsh
+  # advfirewall, so those checks report that they could not inspect.
+  local cellprep=${exe_dir}/cell-prep/cell-prep.exe
+  printf '%s' '{"status_file":"C:\\groot-smoke\\status.json","quota_volume":"C:\\"}' >"${gdir}/cell-prep.json"
+  printf '%s' '{"watch_interval_seconds":0}' >"${gdir}/bad-cell-prep.json"
+  smoke "cell-prep.exe --version" 0 "^cell-prep version dev\$" "${wine}" "${cellprep}" --version
+  smoke "cell-prep.exe with an interval of 0 names the field" 1 'watch_interval_seconds: 0' \
+    "${wine}" "${cellprep}" --config 'C:\groot-smoke\bad-cell-prep.json' check
+  # (Wine's default prefix says Windows 7, 6.1.7601, which the version check
+  # refuses by name.)
+  smoke "cell-prep.exe plan reports every check and changes nothing" 0 'windows-version +(Windows|unknown)' \
+    "${wine}" "${cellprep}" --config 'C:\groot-smoke\cell-prep.json' plan
+  rm -rf "${gdir}"
+
   # Lay out a cell: the packages, the job rendered by BOSH's renderer, and
   # what the job's pre-start does (create gdn's depot).
   rm -rf "${vcap}"
@@ -136,7 +171,7 @@ run_smoke_tests() {
   cp -r "${exe_dir}/." "${vcap}/packages/"
   local p
   # Plugins this release does not build yet are placeholder files.
-  for p in winc/winc.exe groot/groot.exe winc-network/winc-network.exe nstar/nstar.exe; do
+  for p in winc/winc.exe groot/groot.exe winc-network/winc-network.exe nstar/nstar.exe cell-prep/cell-prep.exe; do
     mkdir -p "${vcap}/packages/$(dirname "${p}")"
     [ -e "${vcap}/packages/${p}" ] || : >"${vcap}/packages/${p}"
   done

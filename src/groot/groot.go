@@ -148,11 +148,14 @@ func (g Groot) Delete(h string) error { return g.volumes().Delete(h) }
 // Stats reports handle's disk use.
 func (g Groot) Stats(h string) (volume.Usage, error) { return g.volumes().Stats(h) }
 
-// Capacity is the size of the disk holding the driver store.
+// Capacity is the size of the disk holding the driver store. It asks
+// about the drive's root: the store itself need not exist yet (gdn asks
+// before the first container), and Windows answers only for paths that do.
 func (g Groot) Capacity() (uint64, error) {
-	c, err := g.Volumes.Capacity(g.Config.DriverStore)
+	root := winpath.VolumeName(g.Config.DriverStore) + `\`
+	c, err := g.Volumes.Capacity(root)
 	if err != nil {
-		return 0, fmt.Errorf("measuring the disk of %s: %w", g.Config.DriverStore, err)
+		return 0, fmt.Errorf("measuring the disk of %s (drive %s): %w", g.Config.DriverStore, root, err)
 	}
 	return c, nil
 }
