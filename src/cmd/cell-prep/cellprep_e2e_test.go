@@ -168,6 +168,9 @@ var _ = Describe("cell-prep on a simulated Windows host", func() {
 
 	It("watch repairs drift within an interval, logs each repair and keeps a status file", func() {
 		readyHost()
+		// An interval long enough to tell "within one interval" from
+		// "eventually": the repair must come before the second round.
+		config(map[string]any{"watch_interval_seconds": 3})
 		watch := cellPrep("watch")
 		defer func() {
 			watch.Signal(syscall.SIGTERM)
@@ -184,7 +187,9 @@ var _ = Describe("cell-prep on a simulated Windows host", func() {
 			return nil
 		})).To(Succeed())
 
-		Eventually(func() bool { _, ok, _ := hns.NetworkByName("winc-nat"); return ok }, "5s", "100ms").Should(BeTrue())
+		deleted := time.Now()
+		Eventually(func() bool { _, ok, _ := hns.NetworkByName("winc-nat"); return ok }, "5s", "50ms").Should(BeTrue())
+		Expect(time.Since(deleted)).To(BeNumerically("<", 3*time.Second+time.Second), "repaired by the next round, one interval (3 s) after at most")
 		Eventually(func() bool {
 			d, _ := windows.Read()
 			return d.Firewall["Public"].Enabled && d.Services["srmsvc"].Running
