@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/garden-windows/garden-windows-release/internal/propnames"
 )
 
 // JobSpec is what the checks need from a job's spec: its property names
@@ -120,7 +122,7 @@ func checkJob(spec JobSpec, props map[string]any) []PropertyProblem {
 			if _, ok := spec.Properties[name]; ok {
 				continue
 			}
-			below := spec.below(name)
+			below := propnames.Below(spec.Properties, name)
 			nested, isMap := value[key].(map[string]any)
 			switch {
 			case isMap && len(below) > 0:
@@ -132,7 +134,7 @@ func checkJob(spec JobSpec, props map[string]any) []PropertyProblem {
 				})
 			default:
 				problem := fmt.Sprintf("is not declared in jobs/%s/spec, so the job ignores it", spec.Name)
-				if similar := spec.similar(name); len(similar) > 0 {
+				if similar := propnames.Similar(spec.Properties, name); len(similar) > 0 {
 					problem += "; did you mean " + strings.Join(similar, " or ") + "?"
 				}
 				problems = append(problems, PropertyProblem{Job: spec.Name, Property: name, Problem: problem})
@@ -141,48 +143,6 @@ func checkJob(spec JobSpec, props map[string]any) []PropertyProblem {
 	}
 	walk("", props)
 	return problems
-}
-
-// below lists the spec properties under name (name.x, name.x.y, ...).
-func (s JobSpec) below(name string) []string {
-	var out []string
-	for p := range s.Properties {
-		if strings.HasPrefix(p, name+".") {
-			out = append(out, p)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// similar suggests what a misspelt or renamed key may have meant: names at
-// the same depth, under the same parent, whose last part is the key's with
-// something added or cut off (subnet, subnet_range) or at most two edits
-// away (max_container, max_containers).
-func (s JobSpec) similar(name string) []string {
-	parts := strings.Split(name, ".")
-	parent, last := strings.Join(parts[:len(parts)-1], "."), parts[len(parts)-1]
-	seen := map[string]bool{}
-	for p := range s.Properties {
-		pparts := strings.Split(p, ".")
-		if len(pparts) < len(parts) {
-			continue
-		}
-		candidate := strings.Join(pparts[:len(parts)], ".")
-		if strings.Join(pparts[:len(parts)-1], ".") != parent {
-			continue
-		}
-		clast := pparts[len(parts)-1]
-		if strings.HasPrefix(clast, last) || strings.HasPrefix(last, clast) || editDistance(clast, last) <= 2 {
-			seen[candidate] = true
-		}
-	}
-	out := make([]string, 0, len(seen))
-	for c := range seen {
-		out = append(out, c)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func describe(v any) string {
@@ -194,25 +154,4 @@ func describe(v any) string {
 	default:
 		return fmt.Sprintf("the value %v", v)
 	}
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

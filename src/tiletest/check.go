@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/garden-windows/garden-windows-release/internal/propnames"
 )
 
 // Problem is something in the product template that is out of step with
@@ -200,7 +202,7 @@ func Settings(pt *ProductTemplate, rel *Release) ([]Setting, []Problem) {
 						settings = append(settings, Setting{JobType: jt.Name, Job: t.Name, Property: name, Value: value, Spec: sp})
 						continue
 					}
-					below := spec.below(name)
+					below := propnames.Below(spec.Properties, name)
 					nested, isMap := value.(map[string]any)
 					switch {
 					case isMap && len(below) > 0:
@@ -210,7 +212,7 @@ func Settings(pt *ProductTemplate, rel *Release) ([]Setting, []Problem) {
 							Message: fmt.Sprintf("is set to %s, but the job's spec (%s) declares properties below it, not it: %s", describe(value), source, strings.Join(below, ", "))})
 					default:
 						msg := fmt.Sprintf("is not declared in the job's spec (%s), so BOSH would ignore it", source)
-						if similar := spec.similar(name); len(similar) > 0 {
+						if similar := propnames.Similar(spec.Properties, name); len(similar) > 0 {
 							msg += "; was it renamed to " + strings.Join(similar, " or ") + "?"
 						}
 						problems = append(problems, Problem{Where: where, Property: name, Message: msg})

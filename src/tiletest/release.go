@@ -81,65 +81,6 @@ func (p SpecProperty) ElemKind() Kind {
 	return KindAny
 }
 
-// below lists the spec's properties under name (name.x, name.x.y, ...).
-func (s *JobSpec) below(name string) []string {
-	var out []string
-	for p := range s.Properties {
-		if strings.HasPrefix(p, name+".") {
-			out = append(out, p)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// similar suggests what a misspelt or renamed property may have meant:
-// properties at the same depth under the same parent whose last part
-// starts with the other's (subnet, subnet_range) or is at most two edits
-// away (max_container, max_containers).
-func (s *JobSpec) similar(name string) []string {
-	parts := strings.Split(name, ".")
-	parent, last := strings.Join(parts[:len(parts)-1], "."), parts[len(parts)-1]
-	seen := map[string]bool{}
-	for p := range s.Properties {
-		pparts := strings.Split(p, ".")
-		if len(pparts) < len(parts) || strings.Join(pparts[:len(parts)-1], ".") != parent {
-			continue
-		}
-		candidate := pparts[len(parts)-1]
-		if strings.HasPrefix(candidate, last) || strings.HasPrefix(last, candidate) || editDistance(candidate, last) <= 2 {
-			seen[strings.Join(pparts[:len(parts)], ".")] = true
-		}
-	}
-	out := make([]string, 0, len(seen))
-	for c := range seen {
-		out = append(out, c)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
-
 type releaseManifest struct {
 	Name    string `yaml:"name"`
 	Version string `yaml:"version"`
