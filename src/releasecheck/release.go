@@ -32,6 +32,8 @@ type Job struct {
 	Name        string
 	Fingerprint string
 	Files       []string
+	// Spec is the job's spec as released (job.MF); nil if it has none.
+	Spec []byte
 }
 
 // Package is a package of a release tarball, with its files' contents.
@@ -68,7 +70,7 @@ func Read(tarball string) (*Release, error) {
 
 	raw, ok := entries["release.MF"]
 	if !ok {
-		return nil, fmt.Errorf("release tarball %s has no release.MF: is it a BOSH release?", tarball)
+		return nil, fmt.Errorf("release tarball %s has no release.MF: is it a BOSH release tarball (scripts/create-release)?", tarball)
 	}
 	var mf manifest
 	if err := yaml.Unmarshal(raw, &mf); err != nil {
@@ -86,7 +88,7 @@ func Read(tarball string) (*Release, error) {
 			names = append(names, name)
 		}
 		sort.Strings(names)
-		rel.Jobs = append(rel.Jobs, Job{Name: j.Name, Fingerprint: j.Fingerprint, Files: names})
+		rel.Jobs = append(rel.Jobs, Job{Name: j.Name, Fingerprint: j.Fingerprint, Files: names, Spec: files["job.MF"]})
 	}
 	for _, p := range mf.Packages {
 		files, err := untgzBytes(entries, "packages/"+p.Name+".tgz")

@@ -12,18 +12,14 @@
 package tiletest
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path"
 	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/garden-windows/garden-windows-release/releasecheck"
 )
 
 // Release is what the checks need from a BOSH release tarball: its name,
@@ -81,56 +77,23 @@ func (p SpecProperty) ElemKind() Kind {
 	return KindAny
 }
 
-type releaseManifest struct {
-	Name    string `yaml:"name"`
-	Version string `yaml:"version"`
-	Jobs    []struct {
-		Name string `yaml:"name"`
-	} `yaml:"jobs"`
-}
-
 // ReadRelease reads a release tarball (as bosh create-release --tarball
-// makes it): release.MF, and the spec of every job it lists. Packages are
-// skipped without being read into memory.
+// makes it) with releasecheck.Read, and parses the spec of every job it
+// lists.
 func ReadRelease(tarball string) (*Release, error) {
-	f, err := os.Open(tarball)
+	r, err := releasecheck.Read(tarball)
 	if err != nil {
-		return nil, fmt.Errorf("opening the release tarball: %w", err)
+		return nil, err
 	}
-	defer f.Close()
-	wanted := func(name string) bool {
-		return name == "release.MF" || (strings.HasPrefix(name, "jobs/") && strings.HasSuffix(name, ".tgz"))
-	}
-	entries, err := untgz(f, wanted)
-	if err != nil {
-		return nil, fmt.Errorf("reading release tarball %s: %w", tarball, err)
-	}
-	raw, ok := entries["release.MF"]
-	if !ok {
-		return nil, fmt.Errorf("release tarball %s has no release.MF: is it a BOSH release tarball (scripts/create-release)?", tarball)
-	}
-	var mf releaseManifest
-	if err := yaml.Unmarshal(raw, &mf); err != nil {
-		return nil, fmt.Errorf("parsing release.MF of %s: %w", tarball, err)
-	}
-	if mf.Name == "" || mf.Version == "" {
+	if r.Name == "" || r.Version == "" {
 		return nil, fmt.Errorf("release.MF of %s has no name or version", tarball)
 	}
-	rel := &Release{Name: mf.Name, Version: mf.Version, Jobs: map[string]*JobSpec{}}
-	for _, j := range mf.Jobs {
-		archive, ok := entries["jobs/"+j.Name+".tgz"]
-		if !ok {
-			return nil, fmt.Errorf("release.MF of %s lists job %s, but the tarball has no jobs/%s.tgz", tarball, j.Name, j.Name)
-		}
-		files, err := untgz(bytes.NewReader(archive), func(name string) bool { return name == "job.MF" })
-		if err != nil {
-			return nil, fmt.Errorf("reading jobs/%s.tgz of %s: %w", j.Name, tarball, err)
-		}
-		spec, ok := files["job.MF"]
-		if !ok {
+	rel := &Release{Name: r.Name, Version: r.Version, Jobs: map[string]*JobSpec{}}
+	for _, j := range r.Jobs {
+		if j.Spec == nil {
 			return nil, fmt.Errorf("jobs/%s.tgz of %s has no job.MF (the job's spec)", j.Name, tarball)
 		}
-		js, err := ParseJobSpec(spec)
+		js, err := ParseJobSpec(j.Spec)
 		if err != nil {
 			return nil, fmt.Errorf("job %s of %s: %w", j.Name, tarball, err)
 		}
@@ -169,34 +132,4 @@ func ParseJobSpec(raw []byte) (*JobSpec, error) {
 		js.Properties[name] = sp
 	}
 	return js, nil
-}
-
-// untgz returns the regular files of a gzipped tar that keep wants, by
-// clean relative name ("./job.MF" is "job.MF").
-func untgz(r io.Reader, keep func(string) bool) (map[string][]byte, error) {
-	gz, err := gzip.NewReader(r)
-	if err != nil {
-		return nil, err
-	}
-	defer gz.Close()
-	tr := tar.NewReader(gz)
-	files := map[string][]byte{}
-	for {
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return files, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		name := strings.TrimPrefix(path.Clean(hdr.Name), "./")
-		if hdr.Typeflag != tar.TypeReg || !keep(name) {
-			continue
-		}
-		content, err := io.ReadAll(tr)
-		if err != nil {
-			return nil, err
-		}
-		files[name] = content
-	}
 }
