@@ -42,7 +42,7 @@ type Agent struct {
 func (a *Agent) Checks() []Check {
 	checks := []Check{versionCheck{a.System}, rebootCheck{a.System}}
 	for _, f := range a.Config.Features {
-		checks = append(checks, featureCheck{sys: a.System, cmds: a.Commands, feature: f})
+		checks = append(checks, featureCheck{sys: a.System, cmds: a.Commands, feature: f, mayReboot: a.Config.RebootIfRequired})
 	}
 	checks = append(checks, quotaCheck{sys: a.System, volume: a.Config.QuotaVolume})
 	if a.Networker != nil {
@@ -166,12 +166,15 @@ func (a *Agent) finish(pick func(Check) bool, changed []string, reboot string) R
 // ErrRebootScheduled is returned when converge scheduled a reboot.
 var ErrRebootScheduled = errors.New("a reboot was scheduled")
 
+// rebootReason is the shutdown comment of a reboot cell-prep schedules.
+func rebootReason(cause error) string { return "cell-prep: " + cause.Error() }
+
 func (a *Agent) reboot(pick func(Check) bool, changed []string, cause error) (Report, error) {
 	if !a.Config.RebootIfRequired {
 		r := a.finish(pick, changed, cause.Error())
 		return r, fmt.Errorf("%w; cell-prep does not reboot unless cell_prep.reboot_if_required is true: reboot the VM (Restart-Computer over bosh ssh, or from the IaaS; not bosh recreate, whose new VM lacks the feature again) and deploy again, or set the property and deploy again", cause)
 	}
-	reason := "cell-prep: " + cause.Error()
+	reason := rebootReason(cause)
 	if err := a.System.ScheduleReboot(reason); err != nil {
 		return a.finish(pick, changed, cause.Error()), fmt.Errorf("%v, and scheduling the reboot failed: %w", cause, err)
 	}

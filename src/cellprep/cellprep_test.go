@@ -177,6 +177,8 @@ var _ = Describe("Agent", func() {
 		Expect(sys.ScheduleRebootCallCount()).To(Equal(0))
 
 		agent.Config.RebootIfRequired = true
+		Expect(findingOf(agent.Plan(), "feature Containers").Notes).To(ContainElement(
+			"if the install needs a reboot, converge then runs: reboot cell-prep: installing the Containers feature needs a reboot to take effect"))
 		r, err = agent.Converge()
 		Expect(errors.Is(err, cellprep.ErrRebootScheduled)).To(BeTrue())
 		Expect(sys.ScheduleRebootArgsForCall(0)).To(ContainSubstring("Containers"))

@@ -76,6 +76,9 @@ type featureCheck struct {
 	sys     host.SystemHost
 	cmds    Commands
 	feature string
+	// mayReboot is cell_prep.reboot_if_required: plan then also shows
+	// the reboot command converge runs if the install needs one.
+	mayReboot bool
 }
 
 func (c featureCheck) Name() string { return "feature " + c.feature }
@@ -88,8 +91,15 @@ func (c featureCheck) Inspect() (Finding, error) {
 	if ok {
 		return ready(c.Name(), "installed"), nil
 	}
-	return Finding{Check: c.Name(), Current: "not installed", Desired: "installed",
-		Action: "install the " + c.feature + " feature", Commands: c.cmds.EnableFeature(c.feature)}, nil
+	f := Finding{Check: c.Name(), Current: "not installed", Desired: "installed",
+		Action: "install the " + c.feature + " feature", Commands: c.cmds.EnableFeature(c.feature)}
+	if c.mayReboot {
+		reboot := &RebootRequiredError{What: "installing the " + c.feature + " feature"}
+		for _, line := range c.cmds.ScheduleReboot(rebootReason(reboot)) {
+			f.Notes = append(f.Notes, "if the install needs a reboot, converge then runs: "+line)
+		}
+	}
+	return f, nil
 }
 func (c featureCheck) Apply(Finding) error {
 	restart, err := c.sys.EnableFeature(c.feature)

@@ -129,7 +129,10 @@ var _ = Describe("cell-prep on a simulated Windows host", func() {
 
 	It("schedules the reboot when it may, and exits 3", func() {
 		config(map[string]any{"reboot_if_required": true})
-		s, code := run("converge")
+		s, code := run("plan")
+		Expect(code).To(Equal(0))
+		Expect(s.Out).To(gbytes.Say(`if the install needs a reboot, converge then runs: shutdown.exe /r /t 60`))
+		s, code = run("converge")
 		Expect(code).To(Equal(3))
 		Expect(s.Out).To(gbytes.Say("a reboot was scheduled"))
 		d, err := windows.Read()
