@@ -1,7 +1,6 @@
 package jobtest_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
 	"io"
@@ -12,7 +11,6 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	"gopkg.in/yaml.v3"
 
 	"github.com/garden-windows/garden-windows-release/cellprep"
 	"github.com/garden-windows/garden-windows-release/jobtest"
@@ -144,34 +142,7 @@ var _ = Describe("job cell-prep", func() {
 		})
 
 		It("gets cell-prep.exe from this job's package, built from cmd/cell-prep", func() {
-			Expect(cellPrepExe).To(HavePrefix(`C:\var\vcap\packages\` + job.Spec.Packages[0] + `\`))
-
-			raw, err := os.ReadFile(filepath.Join(release, "packages", "cell-prep", "spec"))
-			Expect(err).NotTo(HaveOccurred())
-			var pkg struct {
-				Name  string   `yaml:"name"`
-				Files []string `yaml:"files"`
-			}
-			dec := yaml.NewDecoder(bytes.NewReader(raw))
-			dec.KnownFields(true)
-			Expect(dec.Decode(&pkg)).To(Succeed())
-			Expect(pkg.Name).To(Equal("cell-prep"))
-			// scripts/build-binaries builds each config/binaries entry into
-			// build/<package>/, and the packaging copies every .exe.
-			Expect(pkg.Files).To(ConsistOf("build/cell-prep/*.exe"))
-			matched, err := filepath.Match(pkg.Files[0], "build/cell-prep/"+filepath.Base(strings.ReplaceAll(cellPrepExe, `\`, "/")))
-			Expect(err).NotTo(HaveOccurred())
-			Expect(matched).To(BeTrue())
-
-			packaging, err := os.ReadFile(filepath.Join(release, "packages", "cell-prep", "packaging"))
-			Expect(err).NotTo(HaveOccurred())
-			Expect(string(packaging)).To(ContainSubstring("Get-ChildItem -Path . -Recurse -Filter *.exe | Copy-Item -Destination $env:BOSH_INSTALL_TARGET"))
-
-			binaries, err := os.ReadFile(filepath.Join(release, "config", "binaries"))
-			Expect(err).NotTo(HaveOccurred())
-			Expect(strings.Fields(grepLine(string(binaries), "cell-prep.exe"))).To(Equal([]string{
-				"cell-prep", "cell-prep.exe", "github.com/garden-windows/garden-windows-release/cmd/cell-prep",
-			}))
+			expectExeInPackage(release, job.Spec.Packages[0], cellPrepExe, "github.com/garden-windows/garden-windows-release/cmd/cell-prep")
 		})
 	})
 

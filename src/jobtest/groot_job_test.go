@@ -1,7 +1,6 @@
 package jobtest_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -11,7 +10,6 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	"gopkg.in/yaml.v3"
 
 	"github.com/garden-windows/garden-windows-release/groot"
 	"github.com/garden-windows/garden-windows-release/image/ref"
@@ -370,30 +368,7 @@ var _ = Describe("job groot", func() {
 		})
 
 		It("gets groot.exe from this job's package", func() {
-			Expect(grootExe).To(HavePrefix(`C:\var\vcap\packages\` + job.Spec.Packages[0] + `\`))
-
-			raw, err := os.ReadFile(filepath.Join(release, "packages", "groot", "spec"))
-			Expect(err).NotTo(HaveOccurred())
-			var pkg struct {
-				Name  string   `yaml:"name"`
-				Files []string `yaml:"files"`
-			}
-			dec := yaml.NewDecoder(bytes.NewReader(raw))
-			dec.KnownFields(true)
-			Expect(dec.Decode(&pkg)).To(Succeed())
-			Expect(pkg.Name).To(Equal("groot"))
-			// scripts/build-binaries builds each config/binaries entry into
-			// build/<package>/, and the packaging copies every .exe.
-			Expect(pkg.Files).To(ConsistOf("build/groot/*.exe"))
-			matched, err := filepath.Match(pkg.Files[0], "build/groot/"+filepath.Base(strings.ReplaceAll(grootExe, `\`, "/")))
-			Expect(err).NotTo(HaveOccurred())
-			Expect(matched).To(BeTrue())
-
-			binaries, err := os.ReadFile(filepath.Join(release, "config", "binaries"))
-			Expect(err).NotTo(HaveOccurred())
-			Expect(strings.Fields(grepLine(string(binaries), "groot.exe"))).To(Equal([]string{
-				"groot", "groot.exe", "github.com/garden-windows/garden-windows-release/cmd/groot",
-			}))
+			expectExeInPackage(release, job.Spec.Packages[0], grootExe, "github.com/garden-windows/garden-windows-release/cmd/groot")
 		})
 	})
 })

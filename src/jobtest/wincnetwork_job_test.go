@@ -1,7 +1,6 @@
 package jobtest_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,7 +9,6 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	"gopkg.in/yaml.v3"
 
 	"github.com/garden-windows/garden-windows-release/jobtest"
 	"github.com/garden-windows/garden-windows-release/network"
@@ -325,31 +323,7 @@ var _ = Describe("job winc-network", func() {
 		})
 
 		It("gets winc-network.exe from this job's package", func() {
-			Expect(wincNetworkExe).To(HavePrefix(`C:\var\vcap\packages\` + job.Spec.Packages[0] + `\`))
-
-			raw, err := os.ReadFile(filepath.Join(release, "packages", "winc-network", "spec"))
-			Expect(err).NotTo(HaveOccurred())
-			var pkg struct {
-				Name  string   `yaml:"name"`
-				Files []string `yaml:"files"`
-			}
-			dec := yaml.NewDecoder(bytes.NewReader(raw))
-			dec.KnownFields(true)
-			Expect(dec.Decode(&pkg)).To(Succeed())
-			Expect(pkg.Name).To(Equal("winc-network"))
-			// scripts/build-binaries builds each config/binaries entry into
-			// build/<package>/, and the packaging copies every .exe.
-			Expect(pkg.Files).To(ConsistOf("build/winc-network/*.exe"))
-			matched, err := filepath.Match(pkg.Files[0], "build/winc-network/"+filepath.Base(strings.ReplaceAll(wincNetworkExe, `\`, "/")))
-			Expect(err).NotTo(HaveOccurred())
-			Expect(matched).To(BeTrue())
-
-			// config/binaries builds winc-network.exe into that package.
-			binaries, err := os.ReadFile(filepath.Join(release, "config", "binaries"))
-			Expect(err).NotTo(HaveOccurred())
-			Expect(strings.Fields(grepLine(string(binaries), "winc-network.exe"))).To(Equal([]string{
-				"winc-network", "winc-network.exe", "github.com/garden-windows/garden-windows-release/cmd/winc-network",
-			}))
+			expectExeInPackage(release, job.Spec.Packages[0], wincNetworkExe, "github.com/garden-windows/garden-windows-release/cmd/winc-network")
 		})
 	})
 })
